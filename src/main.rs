@@ -1,0 +1,198 @@
+//! The `apay-conformance` command line.
+
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use apay_conformance::client::{CallOptions, ClientOptions};
+use apay_conformance::config::{Config, Overrides};
+use apay_conformance::operation::Operation;
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+
+/// Protocol-conformance harness for Amazon Pay Checkout v2 (Japan first).
+#[derive(Parser)]
+#[command(name = "apay-conformance", version, about, propagate_version = true)]
+struct Cli {
+    /// Configuration file (default: ./apay-conformance.toml when it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Call one Amazon Pay API operation with a signed request, like Amazon's Scratch Pad.
+    ///
+    /// Prints the HTTP status on stderr and the pretty JSON response on stdout; exits 1 when the
+    /// API answers with an error, 2 when the request could not be sent.
+    Api(ApiArgs),
+    /// Sign a button payload (`createCheckoutSessionConfig`) as generateButtonSignature does.
+    SignButton(SignButtonArgs),
+}
+
+/// Credentials and account settings; each overrides the environment and the configuration file.
+#[derive(Args, Clone, Default)]
+struct CredentialArgs {
+    /// Public key id from Seller Central (env AMAZON_PAY_PUBLIC_KEY_ID).
+    #[arg(long, value_name = "ID")]
+    public_key_id: Option<String>,
+    /// Private key: path of a PEM file, or the PEM text (env AMAZON_PAY_PRIVATE_KEY).
+    #[arg(long, value_name = "PATH|PEM")]
+    private_key: Option<String>,
+    /// jp (default), us/na or eu/uk/de (env AMAZON_PAY_REGION).
+    #[arg(long)]
+    region: Option<String>,
+    /// AMZN-PAY-RSASSA-PSS-V2 (default) or AMZN-PAY-RSASSA-PSS (env AMAZON_PAY_ALGORITHM).
+    #[arg(long)]
+    algorithm: Option<String>,
+}
+
+impl CredentialArgs {
+    fn overrides(&self, endpoint: Option<String>) -> Overrides {
+        Overrides {
+            public_key_id: self.public_key_id.clone(),
+            private_key: self.private_key.clone(),
+            region: self.region.clone(),
+            algorithm: self.algorithm.clone(),
+            endpoint,
+            ..Overrides::default()
+        }
+    }
+}
+
+#[derive(Args)]
+struct ApiArgs {
+    /// The operation, e.g. create-checkout-session, get-charge, capture-charge.
+    #[arg(value_enum)]
+    operation: Operation,
+    /// The id of the object (checkout session, charge permission, charge, refund, buyer token).
+    id: Option<String>,
+    /// Request body: JSON text, `@file`, or `@-` for stdin (default `{}` where a body is sent).
+    #[arg(long, value_name = "JSON|@FILE")]
+    body: Option<String>,
+    /// Sent as x-amz-pay-simulation-code (sandbox simulations).
+    #[arg(long, value_name = "CODE")]
+    simulation_code: Option<String>,
+    /// Idempotency key for POSTs (default: a fresh one per command).
+    #[arg(long, value_name = "KEY")]
+    idempotency_key: Option<String>,
+    /// Send to this base URL instead of Amazon (e.g. the emulator: http://127.0.0.1:8080).
+    #[arg(long, value_name = "URL")]
+    endpoint: Option<String>,
+    /// Seconds to wait for each attempt.
+    #[arg(long, default_value_t = 30)]
+    timeout: u64,
+    /// Retries on 408/425/429/5xx.
+    #[arg(long, default_value_t = 3)]
+    retries: u32,
+    /// Also print the canonical request and the string to sign (never the signature or the key).
+    #[arg(long, short)]
+    verbose: bool,
+    #[command(flatten)]
+    credentials: CredentialArgs,
+}
+
+#[derive(Args)]
+struct SignButtonArgs {
+    /// The payload: JSON text, `@file`, or `@-` for stdin. Signed byte for byte as given.
+    #[arg(long, value_name = "JSON|@FILE")]
+    payload: String,
+    #[command(flatten)]
+    credentials: CredentialArgs,
+}
+
+/// Reads `@file`, `@-` (stdin) or the text itself. Surrounding whitespace (a file's final newline)
+/// is not part of the value.
+fn text_or_file(value: &str) -> anyhow::Result<String> {
+    let text = match value.strip_prefix('@') {
+        Some("-") => {
+            let mut text = String::new();
+            std::io::stdin().read_to_string(&mut text).context("cannot read stdin")?;
+            text
+        }
+        Some(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?,
+        None => value.to_owned(),
+    };
+    Ok(text.trim().to_owned())
+}
+
+async fn api(config_file: Option<PathBuf>, args: ApiArgs) -> anyhow::Result<ExitCode> {
+    let config = Config::load(config_file.as_deref(), &args.credentials.overrides(args.endpoint.clone()))?;
+    let options = ClientOptions {
+        timeout: Duration::from_secs(args.timeout),
+        max_retries: args.retries,
+        ..ClientOptions::default()
+    };
+    let client = config.client(options)?.with_call_options(CallOptions {
+        idempotency_key: args.idempotency_key,
+        simulation_code: args.simulation_code,
+    });
+    let body = match &args.body {
+        Some(_) if !args.operation.has_body() => bail!("{} sends no body", args.operation.title()),
+        Some(body) => Some(text_or_file(body)?.into_bytes()),
+        None => None,
+    };
+    let response = client.call(args.operation, args.id.as_deref(), body).await?;
+    if args.verbose {
+        eprintln!(
+            "--- canonical request ---\n{}\n--- string to sign ---\n{}\n---",
+            response.trace.canonical_request, response.trace.string_to_sign
+        );
+        if let Some(key) = &response.idempotency_key {
+            eprintln!("x-amz-pay-idempotency-key: {key}");
+        }
+    }
+    let reason = reqwest::StatusCode::from_u16(response.status).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
+    eprintln!(
+        "HTTP {} {reason}{}",
+        response.status,
+        response.request_id.as_deref().map(|id| format!("  (x-amz-pay-request-id {id})")).unwrap_or_default()
+    );
+    match response.json() {
+        Ok(value) if !value.is_null() => println!("{}", serde_json::to_string_pretty(&value)?),
+        Ok(_) => {}
+        Err(_) => println!("{}", response.body),
+    }
+    Ok(if response.is_success() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn sign_button(config_file: Option<PathBuf>, args: SignButtonArgs) -> anyhow::Result<ExitCode> {
+    let config = Config::load(config_file.as_deref(), &args.credentials.overrides(None))?;
+    let signer = config.signer()?;
+    let payload = text_or_file(&args.payload)?;
+    serde_json::from_str::<serde_json::Value>(&payload).context("the payload is not valid JSON")?;
+    let signature = signer.sign_button_payload(&payload)?;
+    let out = json!({
+        "payloadJSON": payload,
+        "signature": signature,
+        "publicKeyId": signer.public_key_id,
+        "algorithm": signer.algorithm.name(),
+    });
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Api(args) => tokio::runtime::Runtime::new()
+            .context("cannot start the async runtime")
+            .and_then(|rt| rt.block_on(api(cli.config, args))),
+        Command::SignButton(args) => sign_button(cli.config, args),
+    };
+    result.unwrap_or_else(|error| {
+        eprintln!("error: {error:#}");
+        ExitCode::from(2)
+    })
+}
