@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod config;
+pub mod emulator;
 pub mod model;
 pub mod operation;
 pub mod signing;
