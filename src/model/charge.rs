@@ -68,47 +68,33 @@ impl Charge {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct CreateChargeRequest {
-    #[serde(default)]
     pub charge_permission_id: Option<String>,
-    #[serde(default)]
     pub charge_amount: Option<Price>,
-    #[serde(default)]
     pub capture_now: Option<bool>,
     /// Max 16 characters; not available in JP (a fixed descriptor is shown).
-    #[serde(default)]
     pub soft_descriptor: Option<String>,
-    #[serde(default)]
     pub can_handle_pending_authorization: Option<bool>,
-    #[serde(default)]
     pub merchant_metadata: Option<MerchantMetadata>,
-    #[serde(default)]
     pub provider_metadata: Option<ProviderMetadata>,
-    #[serde(default)]
     pub platform_id: Option<String>,
-    #[serde(default)]
     pub charge_initiator: Option<String>,
-    #[serde(default)]
     pub channel: Option<String>,
     /// Saved wallet: where the buyer returns after a step-up (MFA).
-    #[serde(default)]
     pub web_checkout_details: Option<WebCheckoutDetails>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct CaptureChargeRequest {
-    #[serde(default)]
     pub capture_amount: Option<Price>,
-    #[serde(default)]
     pub soft_descriptor: Option<String>,
 }
 
 /// Cancel Charge: a DELETE **with** this JSON body.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct CancelChargeRequest {
-    #[serde(default)]
     pub cancellation_reason: Option<String>,
 }

@@ -36,11 +36,9 @@ pub struct ChargePermissionStatusDetails {
 
 /// `limits`: the amount still chargeable (`amountBalance`) under `amountLimit`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct Limits {
-    #[serde(default)]
     pub amount_limit: Option<Price>,
-    #[serde(default)]
     pub amount_balance: Option<Price>,
 }
 
@@ -95,22 +93,18 @@ impl ChargePermission {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct UpdateChargePermissionRequest {
-    #[serde(default)]
     pub merchant_metadata: Option<MerchantMetadata>,
-    #[serde(default)]
     pub recurring_metadata: Option<RecurringMetadata>,
 }
 
 /// Close Charge Permission: a DELETE **with** this JSON body.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct CloseChargePermissionRequest {
     /// Max 255 characters.
-    #[serde(default)]
     pub closure_reason: Option<String>,
     /// Cancel the permission's open (authorized, not captured) charges too.
-    #[serde(default)]
     pub cancel_pending_charges: Option<bool>,
 }

@@ -61,44 +61,31 @@ pub enum Scope {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct WebCheckoutDetails {
     /// Max 512 characters; where the buyer returns to review the order.
-    #[serde(default)]
     pub checkout_review_return_url: Option<String>,
     /// Max 512 characters; where the buyer lands after `amazonPayRedirectUrl`.
-    #[serde(default)]
     pub checkout_result_return_url: Option<String>,
-    #[serde(default)]
     pub checkout_cancel_url: Option<String>,
     /// Set by Amazon once no constraint is left; never sent by the merchant.
-    #[serde(default)]
     pub amazon_pay_redirect_url: Option<String>,
-    #[serde(default)]
     pub checkout_mode: Option<CheckoutMode>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct PaymentDetails {
-    #[serde(default)]
     pub payment_intent: Option<PaymentIntent>,
     /// Enables asynchronous ("Dynamic") authorization; the API writes `false` when unset.
-    #[serde(default)]
     pub can_handle_pending_authorization: Option<bool>,
-    #[serde(default)]
     pub charge_amount: Option<Price>,
-    #[serde(default)]
     pub total_order_amount: Option<Price>,
-    #[serde(default)]
     pub soft_descriptor: Option<String>,
-    #[serde(default)]
     pub presentment_currency: Option<String>,
     /// Creation only: raises the limit to max(900 %, ¥70,000).
-    #[serde(default)]
     pub allow_overcharge: Option<bool>,
     /// Creation only: OneTime permission lives 13 months instead of 180 days.
-    #[serde(default)]
     pub extend_expiration: Option<bool>,
 }
 
@@ -117,49 +104,41 @@ fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D:
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct RecurringMetadata {
-    #[serde(default)]
     pub frequency: Option<Frequency>,
-    #[serde(default)]
     pub amount: Option<Price>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct PaymentMethodOnFileMetadata {
     /// Save the payment method without charging now.
-    #[serde(default)]
     pub setup_only: Option<bool>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct CountryRestriction {
-    #[serde(default)]
     pub states_or_regions: Option<Vec<String>>,
-    #[serde(default)]
     pub zip_codes: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct AddressRestrictions {
     /// `Allowed` or `NotAllowed`.
     #[serde(rename = "type", default)]
     pub restriction_type: Option<String>,
     /// Keyed by country code, e.g. `"JP"`.
-    #[serde(default)]
     pub restrictions: Option<std::collections::BTreeMap<String, CountryRestriction>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct DeliverySpecifications {
     /// `RestrictPOBoxes`, `RestrictPackstations`.
-    #[serde(default)]
     pub special_restrictions: Option<Vec<String>>,
-    #[serde(default)]
     pub address_restrictions: Option<AddressRestrictions>,
 }
 
@@ -255,97 +234,63 @@ impl CheckoutSession {
 
 /// Create Checkout Session (spec §3.1.2). Also the button's `payloadJSON`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct CreateCheckoutSessionRequest {
-    #[serde(default)]
     pub web_checkout_details: Option<WebCheckoutDetails>,
     /// Required: the Login with Amazon client id `amzn1.application-oa2-client.…`.
-    #[serde(default)]
     pub store_id: Option<String>,
-    #[serde(default)]
     pub scopes: Option<Vec<Scope>>,
-    #[serde(default)]
     pub delivery_specifications: Option<DeliverySpecifications>,
     /// APB with `PayAndShip`: the buyer's address as the merchant knows it.
-    #[serde(default)]
     pub address_details: Option<AddressDetails>,
-    #[serde(default)]
     pub payment_details: Option<PaymentDetails>,
-    #[serde(default)]
     pub merchant_metadata: Option<MerchantMetadata>,
-    #[serde(default)]
     pub platform_id: Option<String>,
-    #[serde(default)]
     pub provider_metadata: Option<ProviderMetadata>,
-    #[serde(default)]
     pub supplementary_data: Option<String>,
-    #[serde(default)]
     pub charge_permission_type: Option<ChargePermissionType>,
-    #[serde(default)]
     pub recurring_metadata: Option<RecurringMetadata>,
-    #[serde(default)]
     pub payment_method_on_file_metadata: Option<PaymentMethodOnFileMetadata>,
     /// Saved-wallet update flows: the permission to update.
-    #[serde(default)]
     pub charge_permission_id: Option<String>,
-    #[serde(default)]
     pub multi_addresses_checkout_metadata: Option<Vec<serde_json::Value>>,
     /// Button payloads only: `PayAndShip`, `PayOnly`, `SignIn` (checkout.js passes it).
-    #[serde(default)]
     pub product_type: Option<ProductType>,
 }
 
 /// Update Checkout Session (spec §3.1.2).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct UpdateCheckoutSessionRequest {
-    #[serde(default)]
     pub web_checkout_details: Option<WebCheckoutDetails>,
-    #[serde(default)]
     pub payment_details: Option<PaymentDetails>,
-    #[serde(default)]
     pub merchant_metadata: Option<MerchantMetadata>,
-    #[serde(default)]
     pub platform_id: Option<String>,
-    #[serde(default)]
     pub provider_metadata: Option<ProviderMetadata>,
-    #[serde(default)]
     pub supplementary_data: Option<String>,
-    #[serde(default)]
     pub charge_permission_type: Option<ChargePermissionType>,
-    #[serde(default)]
     pub recurring_metadata: Option<RecurringMetadata>,
-    #[serde(default)]
     pub multi_addresses_checkout_metadata: Option<Vec<serde_json::Value>>,
 }
 
 /// Complete Checkout Session: `chargeAmount` must equal the session's (else `AmountMismatch`);
 /// `{}` for a setup-only saved wallet.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct CompleteCheckoutSessionRequest {
-    #[serde(default)]
     pub charge_amount: Option<Price>,
-    #[serde(default)]
     pub total_order_amount: Option<Price>,
 }
 
 /// Finalize Checkout Session (JS-based / Buy Now flows).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct FinalizeCheckoutSessionRequest {
-    #[serde(default)]
     pub shipping_address: Option<Address>,
-    #[serde(default)]
     pub billing_address: Option<Address>,
-    #[serde(default)]
     pub charge_amount: Option<Price>,
-    #[serde(default)]
     pub total_order_amount: Option<Price>,
-    #[serde(default)]
     pub payment_intent: Option<PaymentIntent>,
-    #[serde(default)]
     pub can_handle_pending_authorization: Option<bool>,
-    #[serde(default)]
     pub supplementary_data: Option<String>,
 }

@@ -166,122 +166,82 @@ pub struct StatusDetails<S> {
 
 /// A postal address as the API returns it (spec §3.2). JP: `stateOrRegion` is the prefecture.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct Address {
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub address_line1: Option<String>,
-    #[serde(default)]
     pub address_line2: Option<String>,
-    #[serde(default)]
     pub address_line3: Option<String>,
-    #[serde(default)]
     pub city: Option<String>,
-    #[serde(default)]
     pub county: Option<String>,
-    #[serde(default)]
     pub district: Option<String>,
-    #[serde(default)]
     pub state_or_region: Option<String>,
-    #[serde(default)]
     pub postal_code: Option<String>,
-    #[serde(default)]
     pub country_code: Option<String>,
-    #[serde(default)]
     pub phone_number: Option<String>,
 }
 
 /// The buyer's address as an APB merchant supplies it (`addressDetails`): like [`Address`] but
 /// with `districtOrCounty` (spec §3.2).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct AddressDetails {
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub address_line1: Option<String>,
-    #[serde(default)]
     pub address_line2: Option<String>,
-    #[serde(default)]
     pub address_line3: Option<String>,
-    #[serde(default)]
     pub city: Option<String>,
-    #[serde(default)]
     pub district_or_county: Option<String>,
-    #[serde(default)]
     pub state_or_region: Option<String>,
-    #[serde(default)]
     pub postal_code: Option<String>,
-    #[serde(default)]
     pub country_code: Option<String>,
-    #[serde(default)]
     pub phone_number: Option<String>,
 }
 
 /// The buyer on a CheckoutSession or ChargePermission.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct Buyer {
-    #[serde(default)]
     pub buyer_id: Option<String>,
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub email: Option<String>,
-    #[serde(default)]
     pub phone_number: Option<String>,
-    #[serde(default)]
     pub prime_membership_types: Option<Vec<String>>,
 }
 
 /// `GET /buyers/{buyerToken}` (Sign-In), spec §3.6.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct BuyerProfile {
-    #[serde(default)]
     pub buyer_id: Option<String>,
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub email: Option<String>,
-    #[serde(default)]
     pub postal_code: Option<String>,
-    #[serde(default)]
     pub country_code: Option<String>,
-    #[serde(default)]
     pub phone_number: Option<String>,
-    #[serde(default)]
     pub shipping_address: Option<Address>,
-    #[serde(default)]
     pub billing_address: Option<Address>,
-    #[serde(default)]
     pub prime_membership_types: Option<Vec<String>>,
 }
 
 /// `merchantMetadata` in responses: every field present, null when unset.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct MerchantMetadata {
     /// Max 256 characters.
-    #[serde(default)]
     pub merchant_reference_id: Option<String>,
     /// Max 50 characters.
-    #[serde(default)]
     pub merchant_store_name: Option<String>,
     /// Max 255 characters.
-    #[serde(default)]
     pub note_to_buyer: Option<String>,
     /// Max 4096 characters; never shown to the buyer.
-    #[serde(default)]
     pub custom_information: Option<String>,
 }
 
 /// `providerMetadata` (payment service providers only).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct ProviderMetadata {
-    #[serde(default)]
     pub provider_reference_id: Option<String>,
 }
 

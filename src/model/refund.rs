@@ -35,13 +35,10 @@ impl Refund {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct CreateRefundRequest {
-    #[serde(default)]
     pub charge_id: Option<String>,
-    #[serde(default)]
     pub refund_amount: Option<Price>,
-    #[serde(default)]
     pub soft_descriptor: Option<String>,
 }
 
@@ -54,12 +51,9 @@ pub struct DeliveryDetail {
 
 /// Delivery Trackers (allow-listed merchants): tells Amazon a shipment's tracking number.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct DeliveryTrackerRequest {
-    #[serde(default)]
     pub amazon_order_reference_id: Option<String>,
-    #[serde(default)]
     pub charge_permission_id: Option<String>,
-    #[serde(default)]
     pub delivery_details: Option<Vec<DeliveryDetail>>,
 }
