@@ -8,6 +8,7 @@
 
 pub mod charge;
 pub mod charge_permission;
+pub mod checkout_session;
 pub mod clock;
 pub mod error;
 pub mod limits;
