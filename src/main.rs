@@ -32,6 +32,34 @@ enum Command {
     Api(ApiArgs),
     /// Sign a button payload (`createCheckoutSessionConfig`) as generateButtonSignature does.
     SignButton(SignButtonArgs),
+    /// Run the sandbox emulator standalone (HTTP and HTTPS) until Ctrl-C.
+    ///
+    /// Prints `listening http://HOST:PORT` and `listening https://HOST:PORT`, then the registered keys.
+    Serve(ServeArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// HTTP port (0: any free port).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// HTTPS port (0: any free port), with a self-signed certificate unless --tls-cert/--tls-key.
+    #[arg(long, default_value_t = 8443)]
+    tls_port: u16,
+    /// PEM certificate for HTTPS (with --tls-key).
+    #[arg(long, requires = "tls_key", value_name = "PEM")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for HTTPS (with --tls-cert).
+    #[arg(long, requires = "tls_cert", value_name = "PEM")]
+    tls_key: Option<PathBuf>,
+    /// Register a merchant: key id and the path of its public key PEM. Repeatable.
+    #[arg(long = "public-key", value_name = "ID=PATH")]
+    public_keys: Vec<String>,
+    /// Allowed x-amz-pay-date skew in minutes (0 switches the check off).
+    #[arg(long, default_value_t = 15)]
+    max_clock_skew_minutes: i64,
 }
 
 /// Credentials and account settings; each overrides the environment and the configuration file.
@@ -176,6 +204,33 @@ fn sign_button(config_file: Option<PathBuf>, args: SignButtonArgs) -> anyhow::Re
     Ok(ExitCode::SUCCESS)
 }
 
+async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    use apay_conformance::emulator::listen::{start, ListenOptions};
+    let options = ListenOptions {
+        host: args.host,
+        port: args.port,
+        tls_port: Some(args.tls_port),
+        tls_cert_and_key: args.tls_cert.zip(args.tls_key),
+        max_clock_skew: (args.max_clock_skew_minutes > 0)
+            .then(|| chrono::Duration::minutes(args.max_clock_skew_minutes)),
+    };
+    let running = start(options).await?;
+    for spec in &args.public_keys {
+        let (id, path) = spec.split_once('=').with_context(|| format!("--public-key {spec}: expected ID=PATH"))?;
+        let pem = std::fs::read_to_string(path).with_context(|| format!("--public-key {spec}: cannot read {path}"))?;
+        running.emulator.register(id, &pem).map_err(|e| anyhow::anyhow!("--public-key {spec}: {}", e.message))?;
+    }
+    println!("listening {}", running.http_url());
+    if let Some(https) = running.https {
+        println!("listening https://{https}");
+    }
+    println!("keys: {}", running.emulator.key_ids().join(", "));
+    tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
+    eprintln!("stopping");
+    running.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -190,6 +245,9 @@ fn main() -> ExitCode {
             .context("cannot start the async runtime")
             .and_then(|rt| rt.block_on(api(cli.config, args))),
         Command::SignButton(args) => sign_button(cli.config, args),
+        Command::Serve(args) => tokio::runtime::Runtime::new()
+            .context("cannot start the async runtime")
+            .and_then(|rt| rt.block_on(serve(args))),
     };
     result.unwrap_or_else(|error| {
         eprintln!("error: {error:#}");

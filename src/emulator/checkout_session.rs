@@ -410,6 +410,68 @@ impl SessionRecord {
     }
 }
 
+impl SessionRecord {
+    /// The session as Get Checkout Session returns it. Buyer details are returned only while the
+    /// session is Open (spec §3.1); `amazonPayRedirectUrl` only once no constraint is left, and
+    /// never for APB, whose buyer pays on the hosted page.
+    pub fn to_model(&self, redirect_base: &str) -> crate::model::CheckoutSession {
+        use crate::model::{Buyer, CheckoutSession, PaymentPreference, ProviderMetadata, StatusDetails, Timestamp};
+        let open = self.state == CheckoutSessionState::Open;
+        let constraints = if open { self.constraints() } else { Vec::new() };
+        let chosen = self.buyer.as_ref().filter(|_| open).and_then(|c| Some((c, buyer_by_id(&c.buyer_id)?)));
+        let mut web = self.web.clone();
+        if open && constraints.is_empty() && !self.is_apb() {
+            web.amazon_pay_redirect_url =
+                Some(format!("{redirect_base}/hosted/checkout-sessions/{}/redirect", self.id));
+        }
+        let mut payment = self.payment.clone();
+        payment.can_handle_pending_authorization.get_or_insert(false);
+        CheckoutSession {
+            checkout_session_id: self.id.clone(),
+            web_checkout_details: Some(web),
+            product_type: Some(self.product_type),
+            payment_details: Some(payment),
+            charge_permission_type: Some(self.kind),
+            recurring_metadata: self.recurring_metadata.clone(),
+            payment_method_on_file_metadata: self.payment_method_on_file_metadata.clone(),
+            merchant_metadata: Some(self.merchant_metadata.clone()),
+            supplementary_data: None,
+            buyer: chosen.map(|(_, b)| Buyer {
+                buyer_id: Some(b.buyer_id.into()),
+                name: Some(b.name.into()),
+                email: Some(b.email.into()),
+                phone_number: Some(b.phone.into()),
+                prime_membership_types: None,
+            }),
+            shipping_address: chosen
+                .filter(|_| self.product_type == ProductType::PayAndShip)
+                .map(|(c, b)| b.addresses[c.address].clone()),
+            // Must be null or a list of JSON strings: the official SDKs JSON.parse each element.
+            shipping_address_list: None,
+            billing_address: chosen.map(|(_, b)| b.addresses[0].clone()),
+            payment_preferences: Some(vec![
+                chosen.map(|(c, b)| PaymentPreference { payment_descriptor: Some(b.cards[c.card].descriptor()) })
+            ]),
+            status_details: StatusDetails {
+                state: self.state,
+                reason_code: self.reason_code.clone(),
+                reason_description: None,
+                last_updated_timestamp: Timestamp(self.updated),
+            },
+            constraints: Some(constraints),
+            creation_timestamp: Some(Timestamp(self.created)),
+            expiration_timestamp: Some(Timestamp(self.created + LIFETIME)),
+            charge_permission_id: self.charge_permission_id.clone(),
+            charge_id: self.charge_id.clone(),
+            store_id: Some(self.store_id.clone()),
+            delivery_specifications: None,
+            platform_id: None,
+            provider_metadata: Some(ProviderMetadata::default()),
+            release_environment: Some("Sandbox".into()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

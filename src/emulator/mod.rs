@@ -12,5 +12,8 @@ pub mod checkout_session;
 pub mod clock;
 pub mod error;
 pub mod limits;
+pub mod listen;
 pub mod refund;
+pub mod server;
 pub mod simulation;
+pub mod tenant;

@@ -1,0 +1,402 @@
+//! The HTTP layer: routes, authentication from the wire, idempotency and simulation headers,
+//! request ids, the control API and the redirect URL. Handlers only parse, authenticate, lock
+//! the tenant, call into it and render.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::error::ErrorResponse;
+use super::simulation::simulation_for;
+use super::tenant::{Exchange, Tenant};
+use crate::model::Timestamp;
+use crate::operation::Operation;
+use crate::signing::{parse_amz_date, verify_wire_request, PublicKey, VerifyError, WireRequest};
+
+/// Largest request body accepted; larger ones get a 400, not a crash.
+const MAX_BODY: usize = 256 * 1024;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Allowed difference between `x-amz-pay-date` and real time. Amazon's value is (unconfirmed);
+    /// 15 minutes, as AWS SigV4. `None` switches the check off (replaying recorded vectors).
+    pub max_clock_skew: Option<Duration>,
+    /// Base URL of the hosted pages (for `amazonPayRedirectUrl`), e.g. `http://127.0.0.1:8080`.
+    pub public_base: String,
+}
+
+/// The emulator's shared state: every tenant, keyed by public key id.
+pub struct Emulator {
+    tenants: Mutex<HashMap<String, Tenant>>,
+    settings: Mutex<Settings>,
+}
+
+impl Emulator {
+    pub fn new(settings: Settings) -> Arc<Self> {
+        Arc::new(Emulator { tenants: Mutex::new(HashMap::new()), settings: Mutex::new(settings) })
+    }
+
+    fn tenants(&self) -> MutexGuard<'_, HashMap<String, Tenant>> {
+        self.tenants.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn settings(&self) -> Settings {
+        self.settings.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    /// Sets the hosted pages' base URL once the listener's port is known.
+    pub fn set_public_base(&self, base: String) {
+        self.settings.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).public_base = base;
+    }
+
+    /// Registers a merchant key; `LIVE-` keys are refused: this is a sandbox.
+    pub fn register(&self, public_key_id: &str, pem: &str) -> Result<bool, ErrorResponse> {
+        if public_key_id.trim().is_empty() || public_key_id.to_ascii_uppercase().starts_with("LIVE-") {
+            return Err(ErrorResponse::invalid_parameter("publicKeyId", "a sandbox key id is required"));
+        }
+        let key = PublicKey::from_pem(pem).map_err(|e| ErrorResponse::invalid_parameter("publicKeyPem", e))?;
+        let mut tenants = self.tenants();
+        if let Some(existing) = tenants.get(public_key_id) {
+            return if existing.public_key == key {
+                Ok(false)
+            } else {
+                Err(ErrorResponse::new(
+                    StatusCode::CONFLICT,
+                    "InvalidRequest",
+                    "This key id is registered with another key.",
+                ))
+            };
+        }
+        tenants.insert(public_key_id.to_owned(), Tenant::new(public_key_id.to_owned(), key));
+        Ok(true)
+    }
+
+    pub fn key_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.tenants().keys().cloned().collect();
+        ids.sort();
+        ids
+    }
+}
+
+pub fn router(emulator: Arc<Emulator>) -> Router {
+    Router::new()
+        .route("/__emulator/merchants", post(register_merchant))
+        .route("/__emulator/merchants/{key_id}/clock", post(advance_clock))
+        .route("/__emulator/merchants/{key_id}/objects", get(objects))
+        .route("/__emulator/merchants/{key_id}/traffic", get(traffic))
+        .route("/__emulator/checkout-sessions/{id}/buyer", post(act_as_buyer))
+        .route("/hosted/checkout-sessions/{id}/redirect", get(redirect_url))
+        .fallback(api)
+        .layer(axum::middleware::map_response(add_request_id))
+        .with_state(emulator)
+}
+
+/// Every response carries `x-amz-pay-request-id` (the Java SDK dereferences it unconditionally).
+async fn add_request_id(mut response: Response) -> Response {
+    let id = uuid::Uuid::new_v4().to_string();
+    response
+        .headers_mut()
+        .insert("x-amz-pay-request-id", HeaderValue::from_str(&id).expect("a UUID is a valid header"));
+    response
+}
+
+/// Maps a path after the prefix (`/charges/C1/capture`) to its operation.
+fn route(method: &Method, rest: &str) -> Result<(Operation, Option<String>), ErrorResponse> {
+    let segments: Vec<&str> = rest.trim_matches('/').split('/').collect();
+    let mut path_matches = false;
+    for op in Operation::ALL {
+        let expected = match (op.takes_id(), op.action()) {
+            (false, _) => 1,
+            (true, None) => 2,
+            (true, Some(_)) => 3,
+        };
+        let fits = segments.len() == expected
+            && segments[0] == op.resource()
+            && op.action().is_none_or(|a| segments[2] == a)
+            && segments.iter().all(|s| !s.is_empty());
+        if fits {
+            path_matches = true;
+            if op.method() == *method {
+                return Ok((op, op.takes_id().then(|| segments[1].to_owned())));
+            }
+        }
+    }
+    Err(if path_matches {
+        ErrorResponse::unsupported_operation(format!("{method} is not supported on this path."))
+    } else {
+        ErrorResponse::not_found("resource", rest)
+    })
+}
+
+fn authenticate(emulator: &Emulator, wire: &WireRequest<'_>, settings: &Settings) -> Result<String, ErrorResponse> {
+    let date = wire.header("x-amz-pay-date").ok_or_else(|| ErrorResponse::missing_header("x-amz-pay-date"))?;
+    let at = parse_amz_date(&date).ok_or_else(|| {
+        ErrorResponse::invalid_header("x-amz-pay-date", "expected 20250115T093000Z or 2025-01-15T09:30:00Z")
+    })?;
+    if let Some(max) = settings.max_clock_skew {
+        if (Utc::now() - at).abs() > max {
+            return Err(ErrorResponse::invalid_signature(format!(
+                "x-amz-pay-date is more than {} minutes away from the server's time.",
+                max.num_minutes()
+            )));
+        }
+    }
+    let verified = verify_wire_request(wire, |id| emulator.tenants().get(id).map(|t| t.public_key.clone())).map_err(
+        |e| match e {
+            VerifyError::MissingAuthorization => ErrorResponse::missing_header("authorization"),
+            VerifyError::MissingSignedHeader(name) => ErrorResponse::missing_header(&name),
+            VerifyError::MalformedAuthorization(_) | VerifyError::UnknownAlgorithm(_) => {
+                ErrorResponse::invalid_header("authorization", e)
+            }
+            VerifyError::UnknownKey(_) | VerifyError::BadSignature => ErrorResponse::invalid_signature(
+                "The signature in the Authorization header of your API call is invalid.",
+            ),
+        },
+    )?;
+    for required in ["x-amz-pay-date", "x-amz-pay-host"] {
+        if !verified.signed_headers.iter().any(|h| h.eq_ignore_ascii_case(required)) {
+            return Err(ErrorResponse::invalid_signature(format!("{required} must be signed.")));
+        }
+    }
+    Ok(verified.public_key_id)
+}
+
+/// Idempotency keys: at most 32 of `[A-Za-z0-9_-]` (docs idempotency); required on the create
+/// and money-moving POSTs the docs name, optional elsewhere.
+fn idempotency_key(op: Operation, headers: &HeaderMap) -> Result<Option<String>, ErrorResponse> {
+    const NAME: &str = "x-amz-pay-idempotency-key";
+    if op.method() != Method::POST {
+        return Ok(None);
+    }
+    let Some(value) = headers.get(NAME) else {
+        return match op {
+            Operation::CreateCheckoutSession
+            | Operation::CreateCharge
+            | Operation::CaptureCharge
+            | Operation::CreateRefund => Err(ErrorResponse::missing_header(NAME)),
+            _ => Ok(None),
+        };
+    };
+    let key = value.to_str().unwrap_or_default();
+    let valid =
+        !key.is_empty() && key.len() <= 32 && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !valid {
+        return Err(ErrorResponse::invalid_header(NAME, "at most 32 characters of A-Z a-z 0-9 _ -"));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+async fn api(
+    State(emulator): State<Arc<Emulator>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let settings = emulator.settings();
+    let (status, out) = match handle(&emulator, &settings, &method, &uri, &headers, &body) {
+        Ok(ok) => ok,
+        Err(e) => (e.status.as_u16(), e.body()),
+    };
+    (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), Json(out)).into_response()
+}
+
+fn handle(
+    emulator: &Emulator,
+    settings: &Settings,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(u16, Value), ErrorResponse> {
+    let path = uri.path();
+    let rest = if let Some(rest) = path.strip_prefix("/sandbox/v2") {
+        rest
+    } else if let Some(rest) = path.strip_prefix("/v2") {
+        rest
+    } else if path.starts_with("/live/") {
+        return Err(ErrorResponse::invalid_request("This is a sandbox emulator: /live/ paths are not served."));
+    } else {
+        return Err(ErrorResponse::not_found("resource", path));
+    };
+    let (op, id) = route(method, rest)?;
+    if body.len() > MAX_BODY {
+        return Err(ErrorResponse::invalid_request(format!("The request body exceeds {MAX_BODY} bytes.")));
+    }
+    let header_list: Vec<(String, String)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    let wire =
+        WireRequest { method: method.as_str(), path, query: uri.query().unwrap_or(""), headers: &header_list, body };
+    let key_id = authenticate(emulator, &wire, settings)?;
+    if headers.get("authorization").and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("PublicKeyId=LIVE-")) {
+        return Err(ErrorResponse::invalid_request("This is a sandbox emulator: LIVE keys are not served."));
+    }
+    let simulation =
+        wire.header("x-amz-pay-simulation-code").map(|code| simulation_for(op, code.trim())).transpose()?;
+    let idempotency = idempotency_key(op, headers)?;
+    let request_json = if op.has_body() && !body.iter().all(u8::is_ascii_whitespace) {
+        serde_json::from_slice(body).map_err(ErrorResponse::invalid_request_format)?
+    } else {
+        json!({})
+    };
+    let mut tenants = emulator.tenants();
+    let tenant = tenants.get_mut(&key_id).expect("an authenticated key has a tenant");
+    tenant.settle();
+    let result = tenant.execute_idempotent(
+        op,
+        id.as_deref(),
+        request_json.clone(),
+        idempotency.as_deref(),
+        simulation,
+        &settings.public_base,
+    );
+    let (status, response) = match &result {
+        Ok((status, out)) => (*status, out.clone()),
+        Err(e) => (e.status.as_u16(), e.body()),
+    };
+    tenant.traffic.push(Exchange {
+        at: Timestamp(tenant.clock.now()),
+        operation: Some(op.title()),
+        method: method.to_string(),
+        path: path.to_owned(),
+        status,
+        request: request_json,
+        response,
+    });
+    result
+}
+
+// ---- control API (not Amazon's; under /__emulator/) ----
+
+fn control_error(e: ErrorResponse) -> Response {
+    e.into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RegisterMerchant {
+    public_key_id: String,
+    public_key_pem: String,
+}
+
+async fn register_merchant(State(emulator): State<Arc<Emulator>>, body: Bytes) -> Response {
+    let request: RegisterMerchant = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return control_error(ErrorResponse::invalid_request_format(e)),
+    };
+    match emulator.register(&request.public_key_id, &request.public_key_pem) {
+        Ok(created) => {
+            let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+            (status, Json(json!({ "publicKeyId": request.public_key_id }))).into_response()
+        }
+        Err(e) => control_error(e),
+    }
+}
+
+fn with_tenant<T>(emulator: &Emulator, key_id: &str, f: impl FnOnce(&mut Tenant) -> T) -> Result<T, ErrorResponse> {
+    let mut tenants = emulator.tenants();
+    let tenant = tenants.get_mut(key_id).ok_or_else(|| ErrorResponse::not_found("merchant", key_id))?;
+    tenant.settle();
+    Ok(f(tenant))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AdvanceClock {
+    advance_seconds: i64,
+}
+
+async fn advance_clock(State(emulator): State<Arc<Emulator>>, Path(key_id): Path<String>, body: Bytes) -> Response {
+    let request: AdvanceClock = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return control_error(ErrorResponse::invalid_request_format(e)),
+    };
+    let result = with_tenant(&emulator, &key_id, |t| {
+        t.clock.advance(Duration::seconds(request.advance_seconds));
+        t.settle();
+        json!({ "now": Timestamp(t.clock.now()) })
+    });
+    result.map_or_else(control_error, |v| Json(v).into_response())
+}
+
+async fn objects(State(emulator): State<Arc<Emulator>>, Path(key_id): Path<String>) -> Response {
+    with_tenant(&emulator, &key_id, |t| t.objects()).map_or_else(control_error, |v| Json(v).into_response())
+}
+
+async fn traffic(State(emulator): State<Arc<Emulator>>, Path(key_id): Path<String>) -> Response {
+    with_tenant(&emulator, &key_id, |t| json!(t.traffic)).map_or_else(control_error, |v| Json(v).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+struct BuyerAction {
+    card: Option<String>,
+    action: Option<String>,
+}
+
+fn session_action(
+    emulator: &Emulator,
+    session_id: &str,
+    card: Option<&str>,
+    action: &str,
+) -> Result<String, ErrorResponse> {
+    let mut tenants = emulator.tenants();
+    let tenant = tenants
+        .values_mut()
+        .find(|t| t.has_session(session_id))
+        .ok_or_else(|| ErrorResponse::not_found("Checkout Session", session_id))?;
+    tenant.buyer_action(session_id, card, action)
+}
+
+async fn act_as_buyer(State(emulator): State<Arc<Emulator>>, Path(id): Path<String>, body: Bytes) -> Response {
+    let request: BuyerAction = if body.is_empty() {
+        BuyerAction::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(r) => r,
+            Err(e) => return control_error(ErrorResponse::invalid_request_format(e)),
+        }
+    };
+    let action = request.action.as_deref().unwrap_or("continue");
+    match session_action(&emulator, &id, request.card.as_deref(), action) {
+        Ok(url) => Json(json!({ "redirectUrl": url })).into_response(),
+        Err(e) => control_error(e),
+    }
+}
+
+/// `amazonPayRedirectUrl`: the buyer returns through it and is sent to the result URL.
+async fn redirect_url(State(emulator): State<Arc<Emulator>>, Path(id): Path<String>) -> Response {
+    match session_action(&emulator, &id, None, "continue") {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(e) => control_error(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_route_to_operations_with_or_without_trailing_slash() {
+        assert_eq!(route(&Method::POST, "/checkoutSessions").unwrap(), (Operation::CreateCheckoutSession, None));
+        assert_eq!(route(&Method::POST, "/checkoutSessions/").unwrap().0, Operation::CreateCheckoutSession);
+        assert_eq!(
+            route(&Method::POST, "/charges/C1/capture/").unwrap(),
+            (Operation::CaptureCharge, Some("C1".into()))
+        );
+        assert_eq!(route(&Method::DELETE, "/chargePermissions/P1/close").unwrap().0, Operation::CloseChargePermission);
+        assert_eq!(route(&Method::PUT, "/charges/C1").unwrap_err().reason_code, "UnsupportedOperation");
+        assert_eq!(route(&Method::GET, "/nothing/here").unwrap_err().status, StatusCode::NOT_FOUND);
+    }
+}

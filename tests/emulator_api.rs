@@ -1,0 +1,393 @@
+//! The emulator over HTTP, driven by the project's own client: authentication, bad input,
+//! idempotency, the flows' state transitions, limits and the virtual clock.
+
+mod common;
+
+use apay_conformance::client::{Client, ClientError, ClientOptions};
+use apay_conformance::emulator::listen::{start, ListenOptions, Running};
+use apay_conformance::model::*;
+use apay_conformance::operation::Operation;
+use apay_conformance::signing::{Algorithm, PrivateKey, Signer};
+use common::vectors;
+use reqwest::Url;
+use serde_json::{json, Value};
+
+const KEY_ID: &str = "SANDBOX-AEXAMPLEVECTORKEY0000000";
+
+async fn emulator(skew_check: bool) -> Running {
+    let options =
+        ListenOptions { max_clock_skew: skew_check.then(|| chrono::Duration::minutes(15)), ..ListenOptions::default() };
+    let running = start(options).await.unwrap();
+    running.emulator.register(KEY_ID, &vectors::read("test-key.pub.pem")).unwrap();
+    running
+}
+
+fn client(running: &Running, algorithm: Algorithm) -> Client {
+    let key = PrivateKey::from_pem(&vectors::read("test-key.pem")).unwrap();
+    let options = ClientOptions {
+        endpoint: Some(Url::parse(&running.http_url()).unwrap()),
+        retry_base_delay: std::time::Duration::from_millis(10),
+        ..ClientOptions::default()
+    };
+    Client::new(Signer::new(KEY_ID, key, algorithm), options).unwrap()
+}
+
+fn api_error(result: Result<impl std::fmt::Debug, ClientError>) -> (u16, String) {
+    let err = result.unwrap_err();
+    let api = err.api().unwrap_or_else(|| panic!("expected an error response, got {err}"));
+    (api.status, api.reason_code.clone())
+}
+
+async fn advance(running: &Running, seconds: i64) {
+    let url = format!("{}/__emulator/merchants/{KEY_ID}/clock", running.http_url());
+    let response =
+        reqwest::Client::new().post(url).body(json!({ "advanceSeconds": seconds }).to_string()).send().await.unwrap();
+    assert!(response.status().is_success());
+}
+
+async fn buyer(running: &Running, session_id: &str, body: Value) -> String {
+    let url = format!("{}/__emulator/checkout-sessions/{session_id}/buyer", running.http_url());
+    let response = reqwest::Client::new().post(url).body(body.to_string()).send().await.unwrap();
+    assert!(response.status().is_success(), "{}", response.text().await.unwrap());
+    let value: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    value["redirectUrl"].as_str().unwrap().to_owned()
+}
+
+fn create_request() -> CreateCheckoutSessionRequest {
+    CreateCheckoutSessionRequest {
+        store_id: Some("amzn1.application-oa2-client.test".into()),
+        web_checkout_details: Some(WebCheckoutDetails {
+            checkout_review_return_url: Some("http://localhost/review".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// Create → buyer → update → buyer returns → complete; returns the completed session.
+async fn checkout(
+    running: &Running,
+    client: &Client,
+    card: &str,
+    payment: PaymentDetails,
+) -> Result<Reply<CheckoutSession>, ClientError> {
+    let session = client.create_checkout_session(&create_request()).await.unwrap();
+    let id = session.checkout_session_id.clone();
+    buyer(running, &id, json!({ "card": card, "action": "continue" })).await;
+    let amount = payment.charge_amount.clone();
+    let total = payment.total_order_amount.clone();
+    let update = UpdateCheckoutSessionRequest {
+        web_checkout_details: Some(WebCheckoutDetails {
+            checkout_result_return_url: Some("http://localhost/result".into()),
+            ..Default::default()
+        }),
+        payment_details: Some(payment),
+        ..Default::default()
+    };
+    let updated = client.update_checkout_session(&id, &update).await.unwrap();
+    assert!(updated.amazon_pay_redirect_url().is_some(), "constraints cleared: {:?}", updated.constraint_ids());
+    let back = buyer(running, &id, json!({ "action": "continue" })).await;
+    assert!(back.starts_with("http://localhost/result?amazonCheckoutSessionId="));
+    client
+        .complete_checkout_session(
+            &id,
+            &CompleteCheckoutSessionRequest { charge_amount: amount, total_order_amount: total },
+        )
+        .await
+}
+
+use apay_conformance::client::Reply;
+
+fn authorize(amount: i64) -> PaymentDetails {
+    PaymentDetails {
+        payment_intent: Some(PaymentIntent::Authorize),
+        charge_amount: Some(Price::jpy(amount)),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn every_signing_vector_is_accepted_when_replayed_with_its_original_headers() {
+    let running = emulator(false).await;
+    let http = reqwest::Client::new();
+    for v in vectors::api_requests() {
+        let _ = running.emulator.register(&v.public_key_id, &vectors::read("test-key.pub.pem"));
+    }
+    for v in vectors::api_requests() {
+        let url = format!("{}{}{}{}", running.http_url(), v.path, if v.query.is_empty() { "" } else { "?" }, v.query);
+        let mut request = http.request(v.method.parse().unwrap(), url).body(v.body.clone());
+        for (name, value) in &v.headers_sent {
+            if !matches!(name.as_str(), "host" | "content-length" | "connection" | "accept-encoding") {
+                request = request.header(name, value);
+            }
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let body: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+        if v.path.starts_with("/live/") {
+            assert_eq!(
+                (status, body["reasonCode"].as_str()),
+                (400, Some("InvalidRequest")),
+                "{}: this is a sandbox",
+                v.name
+            );
+        } else {
+            assert!(status != 403 && body["reasonCode"] != "MissingHeader", "{}: {status} {body}", v.name);
+        }
+    }
+    running.shutdown().await;
+}
+
+#[tokio::test]
+async fn authentication_errors_are_the_documented_ones() {
+    let running = emulator(true).await;
+    let good = client(&running, Algorithm::V2);
+    // Both algorithms are accepted.
+    assert_eq!(api_error(good.get_charge("S03-0000000-0000000-C000000").await), (404, "ResourceNotFound".into()));
+    let legacy = client(&running, Algorithm::Legacy);
+    assert_eq!(api_error(legacy.get_charge("S03-0000000-0000000-C000000").await), (404, "ResourceNotFound".into()));
+
+    // An unregistered key and a different private key both fail as a bad signature.
+    let other_key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).unwrap();
+    let pem = {
+        use rsa::pkcs8::EncodePrivateKey;
+        other_key.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF).unwrap().to_string()
+    };
+    let options =
+        ClientOptions { endpoint: Some(Url::parse(&running.http_url()).unwrap()), ..ClientOptions::default() };
+    let wrong =
+        Client::new(Signer::new(KEY_ID, PrivateKey::from_pem(&pem).unwrap(), Algorithm::V2), options.clone()).unwrap();
+    assert_eq!(api_error(wrong.get_charge("x").await), (403, "InvalidRequestSignature".into()));
+    let unknown =
+        Client::new(Signer::new("SANDBOX-UNKNOWN", PrivateKey::from_pem(&pem).unwrap(), Algorithm::V2), options)
+            .unwrap();
+    assert_eq!(api_error(unknown.get_charge("x").await), (403, "InvalidRequestSignature".into()));
+
+    // Unsigned requests, stale dates and /live/ paths.
+    let http = reqwest::Client::new();
+    let bare = http.get(format!("{}/v2/charges/x", running.http_url())).send().await.unwrap();
+    assert_eq!(bare.status().as_u16(), 400);
+    assert!(bare.headers().contains_key("x-amz-pay-request-id"));
+    assert_eq!(serde_json::from_str::<Value>(&bare.text().await.unwrap()).unwrap()["reasonCode"], "MissingHeader");
+    let prepared = good.prepare(Operation::GetCharge, Some("x"), Vec::new(), None, "20200101T000000Z").unwrap();
+    let mut stale = http.get(&prepared.url);
+    for (n, v) in &prepared.headers {
+        stale = stale.header(n, v);
+    }
+    let stale = stale.send().await.unwrap();
+    assert_eq!(stale.status().as_u16(), 403);
+    let live = http.get(format!("{}/live/v2/charges/x", running.http_url())).send().await.unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&live.text().await.unwrap()).unwrap()["reasonCode"], "InvalidRequest");
+    running.shutdown().await;
+}
+
+#[tokio::test]
+async fn bad_input_gets_the_documented_status_and_changes_nothing() {
+    let running = emulator(true).await;
+    let c = client(&running, Algorithm::V2);
+    let raw = |op, id: Option<&str>, body: &str| {
+        let c = c.clone();
+        let body = body.as_bytes().to_vec();
+        let id = id.map(str::to_owned);
+        async move {
+            let r = c.call(op, id.as_deref(), Some(body)).await.unwrap();
+            (
+                r.status,
+                r.json().unwrap()["reasonCode"].as_str().unwrap_or("").to_owned(),
+                r.json().unwrap()["message"].as_str().unwrap_or("").to_owned(),
+            )
+        }
+    };
+    assert_eq!(raw(Operation::CreateCheckoutSession, None, "{not json").await.1, "InvalidRequestFormat");
+    let (status, code, message) = raw(
+        Operation::CreateCheckoutSession,
+        None,
+        r#"{"storeId":"s","webCheckoutDetails":{"checkoutReviewReturnUrl":"http://x/","bogus":1}}"#,
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (400, "UnrecognizedField"));
+    assert!(message.contains("webCheckoutDetails.bogus"), "{message}");
+    let (_, code, message) = raw(Operation::CreateCheckoutSession, None, r#"{"storeId":"s","webCheckoutDetails":{"checkoutReviewReturnUrl":"http://x/"},"paymentDetails":{"chargeAmount":{"amount":"10.5","currencyCode":"JPY"}}}"#).await;
+    assert_eq!(code, "InvalidParameterValue");
+    assert!(message.contains("chargeAmount"), "{message}");
+    let (_, code, _) = raw(
+        Operation::CreateCheckoutSession,
+        None,
+        r#"{"webCheckoutDetails":{"checkoutReviewReturnUrl":"http://x/"}}"#,
+    )
+    .await;
+    assert_eq!(code, "MissingParameterValue");
+    let (_, code, _) = raw(Operation::CreateCheckoutSession, None, r#"{"storeId":"s","webCheckoutDetails":{"checkoutReviewReturnUrl":"http://x/"},"paymentDetails":{"chargeAmount":{"amount":"10000001","currencyCode":"JPY"}}}"#).await;
+    assert_eq!(code, "TransactionAmountExceeded");
+    let (_, code, _) = raw(Operation::CreateCheckoutSession, None, r#"{"storeId":"s","webCheckoutDetails":{"checkoutReviewReturnUrl":"http://x/"},"paymentDetails":{"chargeAmount":{"amount":"100","currencyCode":"USD"}}}"#).await;
+    assert_eq!(code, "CurrencyMismatch");
+    let simulated = c.simulating("NoSuchCode").create_checkout_session(&create_request()).await;
+    assert_eq!(api_error(simulated), (400, "InvalidSandboxSimulationSpecified".into()));
+
+    // A rejected update leaves the session as it was.
+    let session = c.create_checkout_session(&create_request()).await.unwrap();
+    let bad = UpdateCheckoutSessionRequest { payment_details: Some(authorize(10_000_001)), ..Default::default() };
+    assert_eq!(
+        api_error(c.update_checkout_session(&session.checkout_session_id, &bad).await).1,
+        "TransactionAmountExceeded"
+    );
+    let after = c.get_checkout_session(&session.checkout_session_id).await.unwrap();
+    assert_eq!(after.payment_details.as_ref().unwrap().charge_amount, None);
+    let objects: Value = serde_json::from_str(
+        &reqwest::get(format!("{}/__emulator/merchants/{KEY_ID}/objects", running.http_url()))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(objects["checkoutSessions"].as_array().unwrap().len(), 1, "no failed create left an object behind");
+    running.shutdown().await;
+}
+
+#[tokio::test]
+async fn idempotency_replays_the_first_response_and_refuses_a_changed_body() {
+    let running = emulator(true).await;
+    let c = client(&running, Algorithm::V2).with_idempotency_key("replay-key-0001");
+    let first = c.create_checkout_session(&create_request()).await.unwrap();
+    let again = c.create_checkout_session(&create_request()).await.unwrap();
+    assert_eq!(first.checkout_session_id, again.checkout_session_id);
+    let mut changed = create_request();
+    changed.store_id = Some("another".into());
+    assert_eq!(api_error(c.create_checkout_session(&changed).await), (400, "DuplicateIdempotencyKey".into()));
+    let too_long = client(&running, Algorithm::V2).with_idempotency_key("x".repeat(33));
+    assert_eq!(api_error(too_long.create_checkout_session(&create_request()).await).1, "InvalidHeaderValue");
+
+    // Concurrent requests with one key create exactly one object.
+    let same = client(&running, Algorithm::V2).with_idempotency_key("concurrent-0001");
+    let results = futures_join(&same).await;
+    assert!(results.windows(2).all(|w| w[0] == w[1]), "{results:?}");
+    running.shutdown().await;
+}
+
+async fn futures_join(c: &Client) -> Vec<String> {
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move {
+                c.create_checkout_session(&create_request()).await.unwrap().checkout_session_id.clone()
+            })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.push(t.await.unwrap());
+    }
+    ids
+}
+
+#[tokio::test]
+async fn one_time_flow_capture_refund_and_limits() {
+    let running = emulator(true).await;
+    let c = client(&running, Algorithm::V2);
+    let done = checkout(&running, &c, "1111", authorize(10_000)).await.unwrap();
+    assert_eq!((done.status, done.state()), (200, CheckoutSessionState::Completed));
+    let charge_id = done.charge_id.clone().unwrap();
+    let permission_id = done.charge_permission_id.clone().unwrap();
+    let session_id = done.checkout_session_id.clone();
+    // A second Complete is refused.
+    let again = c
+        .complete_checkout_session(
+            &session_id,
+            &CompleteCheckoutSessionRequest { charge_amount: Some(Price::jpy(10_000)), total_order_amount: None },
+        )
+        .await;
+    assert_eq!(api_error(again), (422, "InvalidCheckoutSessionStatus".into()));
+
+    // Over-authorization: order ¥10,000 → ¥11,500 in total.
+    let more = |amount| CreateChargeRequest {
+        charge_permission_id: Some(permission_id.clone()),
+        charge_amount: Some(Price::jpy(amount)),
+        ..Default::default()
+    };
+    assert_eq!(api_error(c.create_charge(&more(1_501)).await), (400, "TransactionAmountExceeded".into()));
+    let extra = c.create_charge(&more(1_500)).await.unwrap();
+    assert_eq!(extra.state(), ChargeState::Authorized);
+    c.cancel_charge(&extra.charge_id, &CancelChargeRequest { cancellation_reason: Some("not needed".into()) })
+        .await
+        .unwrap();
+
+    // Refund before capture is refused; after capture it settles on the clock.
+    assert_eq!(
+        api_error(
+            c.create_refund(&CreateRefundRequest {
+                charge_id: Some(charge_id.clone()),
+                refund_amount: Some(Price::jpy(100)),
+                soft_descriptor: None
+            })
+            .await
+        ),
+        (422, "InvalidChargeStatus".into())
+    );
+    let captured = c
+        .capture_charge(
+            &charge_id,
+            &CaptureChargeRequest { capture_amount: Some(Price::jpy(10_000)), soft_descriptor: None },
+        )
+        .await
+        .unwrap();
+    assert_eq!(captured.state(), ChargeState::Captured);
+    let permission = c.get_charge_permission(&permission_id).await.unwrap();
+    assert_eq!((permission.state(), permission.reason_codes()), (ChargePermissionState::Closed, vec!["AmazonClosed"]));
+    assert_eq!(
+        api_error(c.cancel_charge(&charge_id, &CancelChargeRequest::default()).await),
+        (422, "InvalidChargeStatus".into())
+    );
+    let refund = |amount| CreateRefundRequest {
+        charge_id: Some(charge_id.clone()),
+        refund_amount: Some(Price::jpy(amount)),
+        soft_descriptor: None,
+    };
+    let r1 = c.create_refund(&refund(6_000)).await.unwrap();
+    assert_eq!(r1.state(), RefundState::RefundInitiated);
+    c.create_refund(&refund(5_500)).await.unwrap();
+    assert_eq!(api_error(c.create_refund(&refund(1)).await), (400, "TransactionAmountExceeded".into()));
+    advance(&running, 30).await;
+    assert_eq!(c.get_refund(&r1.refund_id).await.unwrap().state(), RefundState::Refunded);
+    let charge = c.get_charge(&charge_id).await.unwrap();
+    assert_eq!(charge.refunded_amount, Some(Price::jpy(11_500)));
+    running.shutdown().await;
+}
+
+#[tokio::test]
+async fn simulations_pending_cards_declines_and_expiry() {
+    let running = emulator(true).await;
+    let c = client(&running, Algorithm::V2);
+    // …0701 with canHandlePendingAuthorization: 202, pending, Authorized 30 s later.
+    let pending = PaymentDetails { can_handle_pending_authorization: Some(true), ..authorize(5_000) };
+    let done = checkout(&running, &c, "0701", pending).await.unwrap();
+    assert_eq!(done.status, 202);
+    let charge_id = done.charge_id.clone().unwrap();
+    assert_eq!(c.get_charge(&charge_id).await.unwrap().state(), ChargeState::AuthorizationInitiated);
+    advance(&running, 30).await;
+    assert_eq!(c.get_charge(&charge_id).await.unwrap().state(), ChargeState::Authorized);
+    // …0701 without it: the documented prerequisite error.
+    let refused = checkout(&running, &c, "0701", authorize(5_000)).await;
+    assert_eq!(api_error(refused), (400, "InvalidSandboxSimulationSpecified".into()));
+    // …3434: declined at checkout.
+    let declined = checkout(&running, &c, "3434", authorize(5_000)).await;
+    assert_eq!(api_error(declined), (422, "CheckoutSessionCanceled".into()));
+    // HardDeclined by simulation code: an error, and the permission becomes NonChargeable.
+    let confirm = PaymentDetails { payment_intent: Some(PaymentIntent::Confirm), ..authorize(50_000) };
+    let done = checkout(&running, &c, "1111", confirm).await.unwrap();
+    let permission_id = done.charge_permission_id.clone().unwrap();
+    assert!(done.charge_id.is_none());
+    let charge = CreateChargeRequest {
+        charge_permission_id: Some(permission_id.clone()),
+        charge_amount: Some(Price::jpy(1_000)),
+        ..Default::default()
+    };
+    assert_eq!(api_error(c.simulating("HardDeclined").create_charge(&charge).await), (422, "HardDeclined".into()));
+    assert_eq!(c.get_charge_permission(&permission_id).await.unwrap().state(), ChargePermissionState::NonChargeable);
+    // Authorizations lapse after 30 days.
+    advance(&running, 31 * 24 * 3600).await;
+    let expired = c.get_charge(&charge_id).await.unwrap();
+    assert_eq!((expired.state(), expired.reason_code()), (ChargeState::Canceled, Some("ExpiredUnused")));
+    running.shutdown().await;
+}
