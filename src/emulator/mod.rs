@@ -1,16 +1,18 @@
-//! The embedded Amazon Pay sandbox emulator (issue 4), built bottom-up.
+//! The embedded Amazon Pay sandbox emulator.
 //!
-//! What is here so far are the pure parts, each testable without HTTP (the moto / LocalStack
-//! split): one state machine per object ([`charge`], [`charge_permission`], [`refund`]), the amount
-//! rules ([`limits`]), the sandbox test data and simulations ([`simulation`]), the virtual
-//! [`clock`] and the error responses ([`error`]). The HTTP server, authentication, tenants,
-//! idempotency store, checkout-session machine, hosted pages and control API build on them.
+//! Four hops from a request to a transition: [`server`] (routes, authentication, headers) →
+//! [`tenant`] (one merchant's objects; orchestrates the machines, idempotency, traffic log) →
+//! the pure state machines [`checkout_session`], [`charge_permission`], [`charge`], [`refund`]
+//! (each `fn(&record, input, now) -> Result<record, ErrorResponse>`, unit-tested without HTTP) →
+//! the rules they share: [`limits`], [`simulation`], [`clock`], [`error`]. [`listen`] starts it
+//! in-process or as `serve`.
 
 pub mod charge;
 pub mod charge_permission;
 pub mod checkout_session;
 pub mod clock;
 pub mod error;
+pub mod hosted;
 pub mod limits;
 pub mod listen;
 pub mod refund;

@@ -15,9 +15,10 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::checkout_session::BuyerChoice;
 use super::error::ErrorResponse;
-use super::simulation::simulation_for;
-use super::tenant::{Exchange, Tenant};
+use super::simulation::{simulation_for, TEST_BUYERS};
+use super::tenant::{BuyerStep, Exchange, Tenant};
 use crate::model::Timestamp;
 use crate::operation::Operation;
 use crate::signing::{parse_amz_date, verify_wire_request, PublicKey, VerifyError, WireRequest};
@@ -49,7 +50,7 @@ impl Emulator {
         self.tenants.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn settings(&self) -> Settings {
+    pub(super) fn settings(&self) -> Settings {
         self.settings.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
 
@@ -95,6 +96,7 @@ pub fn router(emulator: Arc<Emulator>) -> Router {
         .route("/__emulator/merchants/{key_id}/traffic", get(traffic))
         .route("/__emulator/checkout-sessions/{id}/buyer", post(act_as_buyer))
         .route("/hosted/checkout-sessions/{id}/redirect", get(redirect_url))
+        .merge(super::hosted::routes())
         .fallback(api)
         .layer(axum::middleware::map_response(add_request_id))
         .with_state(emulator)
@@ -304,7 +306,11 @@ async fn register_merchant(State(emulator): State<Arc<Emulator>>, body: Bytes) -
     }
 }
 
-fn with_tenant<T>(emulator: &Emulator, key_id: &str, f: impl FnOnce(&mut Tenant) -> T) -> Result<T, ErrorResponse> {
+pub(super) fn with_tenant<T>(
+    emulator: &Emulator,
+    key_id: &str,
+    f: impl FnOnce(&mut Tenant) -> T,
+) -> Result<T, ErrorResponse> {
     let mut tenants = emulator.tenants();
     let tenant = tenants.get_mut(key_id).ok_or_else(|| ErrorResponse::not_found("merchant", key_id))?;
     tenant.settle();
@@ -345,18 +351,50 @@ struct BuyerAction {
     action: Option<String>,
 }
 
-fn session_action(
+pub(super) fn with_session_tenant<T>(
     emulator: &Emulator,
     session_id: &str,
-    card: Option<&str>,
-    action: &str,
-) -> Result<String, ErrorResponse> {
+    f: impl FnOnce(&mut Tenant) -> Result<T, ErrorResponse>,
+) -> Result<T, ErrorResponse> {
     let mut tenants = emulator.tenants();
     let tenant = tenants
         .values_mut()
         .find(|t| t.has_session(session_id))
         .ok_or_else(|| ErrorResponse::not_found("Checkout Session", session_id))?;
-    tenant.buyer_action(session_id, card, action)
+    f(tenant)
+}
+
+/// The control API's buyer: `continue` signs in test buyer 1 and chooses (card …1111 unless
+/// given), or, once the merchant cleared the constraints, returns through `amazonPayRedirectUrl`;
+/// `pay` is APB's 今すぐ支払う; `cancel` the cancel link.
+fn control_buyer(
+    emulator: &Emulator,
+    session_id: &str,
+    card: Option<&str>,
+    action: &str,
+) -> Result<String, ErrorResponse> {
+    with_session_tenant(emulator, session_id, |tenant| {
+        let session = tenant.session(session_id)?;
+        let buyer = &TEST_BUYERS[0];
+        let last4 = card.unwrap_or("1111");
+        let choice = || -> Result<BuyerChoice, ErrorResponse> {
+            let card = buyer.cards.iter().position(|c| c.last4 == last4).ok_or_else(|| {
+                ErrorResponse::invalid_parameter("card", format!("the test buyer has no card ending {last4}"))
+            })?;
+            let address = session.buyer.as_ref().map_or(0, |b| b.address);
+            Ok(BuyerChoice { buyer_id: buyer.buyer_id.into(), address, card })
+        };
+        let step = match action {
+            "cancel" => BuyerStep::Cancel,
+            "pay" => BuyerStep::Pay(choice()?),
+            "continue" if session.buyer.is_none() || card.is_some() || !session.constraints().is_empty() => {
+                BuyerStep::Continue(choice()?)
+            }
+            "continue" => BuyerStep::Return,
+            other => return Err(ErrorResponse::invalid_parameter("action", format!("unknown action `{other}`"))),
+        };
+        tenant.buyer_step(session_id, step)
+    })
 }
 
 async fn act_as_buyer(State(emulator): State<Arc<Emulator>>, Path(id): Path<String>, body: Bytes) -> Response {
@@ -369,7 +407,7 @@ async fn act_as_buyer(State(emulator): State<Arc<Emulator>>, Path(id): Path<Stri
         }
     };
     let action = request.action.as_deref().unwrap_or("continue");
-    match session_action(&emulator, &id, request.card.as_deref(), action) {
+    match control_buyer(&emulator, &id, request.card.as_deref(), action) {
         Ok(url) => Json(json!({ "redirectUrl": url })).into_response(),
         Err(e) => control_error(e),
     }
@@ -377,7 +415,7 @@ async fn act_as_buyer(State(emulator): State<Arc<Emulator>>, Path(id): Path<Stri
 
 /// `amazonPayRedirectUrl`: the buyer returns through it and is sent to the result URL.
 async fn redirect_url(State(emulator): State<Arc<Emulator>>, Path(id): Path<String>) -> Response {
-    match session_action(&emulator, &id, None, "continue") {
+    match with_session_tenant(&emulator, &id, |t| t.buyer_step(&id, BuyerStep::Return)) {
         Ok(url) => Redirect::to(&url).into_response(),
         Err(e) => control_error(e),
     }

@@ -31,6 +31,23 @@ struct Stored {
     body: Value,
 }
 
+/// What the buyer does on a hosted page.
+#[derive(Clone, Debug)]
+pub enum BuyerStep {
+    SignIn {
+        email: String,
+        password: String,
+    },
+    /// 続行: address and card chosen, back to the merchant's review page.
+    Continue(BuyerChoice),
+    /// 今すぐ支払う (APB): choose and pay at once.
+    Pay(BuyerChoice),
+    /// Back through `amazonPayRedirectUrl`: the payment is processed.
+    Return,
+    /// The cancel link.
+    Cancel,
+}
+
 /// One API exchange, for debugging and, later, the reports.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -472,67 +489,62 @@ impl Tenant {
         Ok((201, out))
     }
 
-    /// Acts as the buyer on the session's current hosted page (control API and hosted pages):
-    /// `continue` signs in and chooses (then returns to the review page), or, once the merchant
-    /// cleared the constraints, returns through `amazonPayRedirectUrl`; `pay` is APB's 今すぐ支払う;
-    /// `cancel` is the cancel link. Returns the URL the buyer is sent to.
-    pub fn buyer_action(
-        &mut self,
-        session_id: &str,
-        card: Option<&str>,
-        action: &str,
-    ) -> Result<String, ErrorResponse> {
+    /// Creates a session from a verified button payload (`renderButton` / `initCheckout`).
+    pub fn create_from_button(&mut self, payload: &Value, product_type: ProductType) -> Result<String, ErrorResponse> {
         self.settle();
+        let request: CreateCheckoutSessionRequest = parse_body(payload)?;
+        let session = SessionRecord::create(uuid::Uuid::new_v4().to_string(), request, product_type, self.clock.now())?;
+        let id = session.id.clone();
+        self.sessions.insert(id.clone(), session);
+        Ok(id)
+    }
+
+    /// The session as the hosted pages show it.
+    pub fn session(&mut self, session_id: &str) -> Result<SessionRecord, ErrorResponse> {
+        self.settle();
+        self.sessions.get(session_id).cloned().ok_or_else(|| ErrorResponse::not_found("Checkout Session", session_id))
+    }
+
+    /// One step of the buyer on the hosted pages; returns where the buyer is sent next, with
+    /// `amazonCheckoutSessionId` appended where Amazon appends it.
+    pub fn buyer_step(&mut self, session_id: &str, step: BuyerStep) -> Result<String, ErrorResponse> {
+        let session = self.session(session_id)?;
         let now = self.clock.now();
-        let session = self
-            .sessions
-            .get(session_id)
-            .cloned()
-            .ok_or_else(|| ErrorResponse::not_found("Checkout Session", session_id))?;
-        let with_id = |url: &str| {
+        let with_id = |url: String| {
             let sep = if url.contains('?') { '&' } else { '?' };
             format!("{url}{sep}amazonCheckoutSessionId={session_id}")
         };
-        let choose = |s: &SessionRecord| -> Result<SessionRecord, ErrorResponse> {
-            let buyer = &simulation::TEST_BUYERS[0];
-            let last4 = card.unwrap_or("1111");
-            let card = buyer.cards.iter().position(|c| c.last4 == last4).ok_or_else(|| {
-                ErrorResponse::invalid_parameter("card", format!("the test buyer has no card ending {last4}"))
-            })?;
-            let previous = s.buyer.as_ref();
-            s.choose(
-                BuyerChoice { buyer_id: buyer.buyer_id.into(), address: previous.map_or(0, |b| b.address), card },
-                now,
-            )
-        };
-        let result_url = || session.web.checkout_result_return_url.clone().unwrap_or_default();
-        let (next, url) = match action {
-            "cancel" => {
-                let url = session
-                    .web
-                    .checkout_cancel_url
-                    .clone()
-                    .or(session.web.checkout_review_return_url.clone())
-                    .unwrap_or_else(result_url);
+        let result_url = || with_id(session.web.checkout_result_return_url.clone().unwrap_or_default());
+        let review_url = || with_id(session.web.checkout_review_return_url.clone().unwrap_or_default());
+        let (next, url) = match step {
+            BuyerStep::SignIn { email, password } => {
+                let buyer = simulation::buyer_by_email(&email)
+                    .filter(|b| b.password == password)
+                    .ok_or_else(|| ErrorResponse::invalid_parameter("email", "unknown test buyer or wrong password"))?;
+                let choice = BuyerChoice { buyer_id: buyer.buyer_id.into(), address: 0, card: 0 };
+                (session.choose(choice, now)?, format!("/hosted/checkout-sessions/{session_id}"))
+            }
+            BuyerStep::Continue(choice) if !session.is_apb() => (session.choose(choice, now)?, review_url()),
+            BuyerStep::Pay(choice) if session.is_apb() => (session.choose(choice, now)?.process(now)?, result_url()),
+            BuyerStep::Return if !session.is_apb() => (session.process(now)?, result_url()),
+            BuyerStep::Cancel => {
+                let url = session.web.checkout_cancel_url.clone().map(with_id).unwrap_or_else(|| {
+                    if session.is_apb() {
+                        result_url()
+                    } else {
+                        review_url()
+                    }
+                });
                 (session.canceled("BuyerCanceled", now), url)
             }
-            "pay" if session.is_apb() => (choose(&session)?.process(now)?, result_url()),
-            "continue"
-                if !session.is_apb()
-                    && (session.buyer.is_none() || card.is_some() || !session.constraints().is_empty()) =>
-            {
-                (choose(&session)?, session.web.checkout_review_return_url.clone().unwrap_or_default())
-            }
-            "continue" if !session.is_apb() => (session.process(now)?, result_url()),
-            other => {
-                return Err(ErrorResponse::invalid_parameter(
-                    "action",
-                    format!("`{other}` is not possible on this page"),
+            _ => {
+                return Err(ErrorResponse::invalid_request(
+                    "This step is not possible on this Checkout Session's page.",
                 ))
             }
         };
         self.sessions.insert(session_id.to_owned(), next);
-        Ok(with_id(&url))
+        Ok(url)
     }
 
     /// Every object of the tenant as the API would return it (control API, debugging).
