@@ -71,19 +71,32 @@ async fn checkout(
     card: &str,
     payment: PaymentDetails,
 ) -> Result<Reply<CheckoutSession>, ClientError> {
+    checkout_with(
+        running,
+        client,
+        card,
+        UpdateCheckoutSessionRequest { payment_details: Some(payment), ..Default::default() },
+    )
+    .await
+}
+
+/// [`checkout`] with a whole Update body (the result URL is added).
+async fn checkout_with(
+    running: &Running,
+    client: &Client,
+    card: &str,
+    mut update: UpdateCheckoutSessionRequest,
+) -> Result<Reply<CheckoutSession>, ClientError> {
     let session = client.create_checkout_session(&create_request()).await.unwrap();
     let id = session.checkout_session_id.clone();
     buyer(running, &id, json!({ "card": card, "action": "continue" })).await;
+    let payment = update.payment_details.clone().unwrap_or_default();
     let amount = payment.charge_amount.clone();
     let total = payment.total_order_amount.clone();
-    let update = UpdateCheckoutSessionRequest {
-        web_checkout_details: Some(WebCheckoutDetails {
-            checkout_result_return_url: Some("http://localhost/result".into()),
-            ..Default::default()
-        }),
-        payment_details: Some(payment),
+    update.web_checkout_details = Some(WebCheckoutDetails {
+        checkout_result_return_url: Some("http://localhost/result".into()),
         ..Default::default()
-    };
+    });
     let updated = client.update_checkout_session(&id, &update).await.unwrap();
     assert!(updated.amazon_pay_redirect_url().is_some(), "constraints cleared: {:?}", updated.constraint_ids());
     let back = buyer(running, &id, json!({ "action": "continue" })).await;
@@ -389,5 +402,157 @@ async fn simulations_pending_cards_declines_and_expiry() {
     advance(&running, 31 * 24 * 3600).await;
     let expired = c.get_charge(&charge_id).await.unwrap();
     assert_eq!((expired.state(), expired.reason_code()), (ChargeState::Canceled, Some("ExpiredUnused")));
+    running.shutdown().await;
+}
+
+fn charge_on(permission_id: &str, amount: i64) -> CreateChargeRequest {
+    CreateChargeRequest {
+        charge_permission_id: Some(permission_id.to_owned()),
+        charge_amount: Some(Price::jpy(amount)),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn recurring_monthly_limit_and_reset_next_month() {
+    let running = emulator(true).await;
+    let c = client(&running, Algorithm::V2);
+    let update = UpdateCheckoutSessionRequest {
+        payment_details: Some(authorize(60_000)),
+        charge_permission_type: Some(ChargePermissionType::Recurring),
+        recurring_metadata: Some(RecurringMetadata {
+            frequency: Some(Frequency { unit: "Month".into(), value: "1".into() }),
+            amount: Some(Price::jpy(60_000)),
+        }),
+        ..Default::default()
+    };
+    let done = checkout_with(&running, &c, "1111", update).await.unwrap();
+    let permission_id = done.charge_permission_id.clone().unwrap();
+    let permission = c.get_charge_permission(&permission_id).await.unwrap();
+    let limits = permission.limits.clone().unwrap();
+    assert_eq!((limits.amount_limit, limits.amount_balance), (Some(Price::jpy(100_000)), Some(Price::jpy(40_000))));
+    assert_eq!(
+        api_error(c.create_charge(&charge_on(&permission_id, 40_001)).await),
+        (400, "PeriodicAmountExceeded".into())
+    );
+    c.create_charge(&charge_on(&permission_id, 40_000)).await.unwrap();
+    advance(&running, 32 * 24 * 3600).await;
+    c.create_charge(&charge_on(&permission_id, 100_000)).await.unwrap();
+    // Withdrawal: Close → Closed/MerchantClosed; charging afterwards fails.
+    let closed = c
+        .close_charge_permission(
+            &permission_id,
+            &CloseChargePermissionRequest {
+                closure_reason: Some("解約".into()), cancel_pending_charges: Some(false)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((closed.state(), closed.reason_codes()), (ChargePermissionState::Closed, vec!["MerchantClosed"]));
+    assert_eq!(
+        api_error(c.create_charge(&charge_on(&permission_id, 1)).await),
+        (422, "InvalidChargePermissionStatus".into())
+    );
+    running.shutdown().await;
+}
+
+#[tokio::test]
+async fn close_with_cancel_pending_charges_and_the_26th_charge() {
+    let running = emulator(true).await;
+    let c = client(&running, Algorithm::V2);
+    let confirm = |amount| PaymentDetails { payment_intent: Some(PaymentIntent::Confirm), ..authorize(amount) };
+    let done = checkout(&running, &c, "1111", confirm(10_000)).await.unwrap();
+    let permission_id = done.charge_permission_id.clone().unwrap();
+    let a = c.create_charge(&charge_on(&permission_id, 3_000)).await.unwrap();
+    let b = c.create_charge(&charge_on(&permission_id, 3_000)).await.unwrap();
+    c.close_charge_permission(
+        &permission_id,
+        &CloseChargePermissionRequest { closure_reason: None, cancel_pending_charges: Some(true) },
+    )
+    .await
+    .unwrap();
+    for id in [&a.charge_id, &b.charge_id] {
+        let charge = c.get_charge(id).await.unwrap();
+        assert_eq!((charge.state(), charge.reason_code()), (ChargeState::Canceled, Some("ChargePermissionCanceled")));
+    }
+
+    let done = checkout(&running, &c, "1111", confirm(100_000)).await.unwrap();
+    let permission_id = done.charge_permission_id.clone().unwrap();
+    for _ in 0..25 {
+        c.create_charge(&charge_on(&permission_id, 1)).await.unwrap();
+    }
+    assert_eq!(
+        api_error(c.create_charge(&charge_on(&permission_id, 1)).await),
+        (422, "TransactionCountExceeded".into())
+    );
+    running.shutdown().await;
+}
+
+#[tokio::test]
+async fn capture_at_checkout_finalize_and_expiries() {
+    let running = emulator(true).await;
+    let c = client(&running, Algorithm::V2);
+    let with_capture = PaymentDetails { payment_intent: Some(PaymentIntent::AuthorizeWithCapture), ..authorize(3_000) };
+    let done = checkout(&running, &c, "0000", with_capture).await.unwrap();
+    assert_eq!(c.get_charge(done.charge_id.as_ref().unwrap()).await.unwrap().state(), ChargeState::Captured);
+
+    // Finalize completes with the amounts it carries.
+    let session = c.create_checkout_session(&create_request()).await.unwrap();
+    let id = session.checkout_session_id.clone();
+    buyer(&running, &id, json!({ "card": "1111" })).await;
+    let update = UpdateCheckoutSessionRequest {
+        web_checkout_details: Some(WebCheckoutDetails {
+            checkout_result_return_url: Some("http://localhost/result".into()),
+            ..Default::default()
+        }),
+        payment_details: Some(authorize(2_000)),
+        ..Default::default()
+    };
+    c.update_checkout_session(&id, &update).await.unwrap();
+    buyer(&running, &id, json!({})).await;
+    let finalized = c
+        .finalize_checkout_session(
+            &id,
+            &FinalizeCheckoutSessionRequest {
+                charge_amount: Some(Price::jpy(2_000)),
+                payment_intent: Some(PaymentIntent::Authorize),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(finalized.state(), CheckoutSessionState::Completed);
+    let permission_id = finalized.charge_permission_id.clone().unwrap();
+
+    // …4354: pending, then Declined/HardDeclined.
+    let pending = PaymentDetails { can_handle_pending_authorization: Some(true), ..authorize(5_000) };
+    let declined = checkout(&running, &c, "4354", pending).await.unwrap();
+    advance(&running, 30).await;
+    let charge = c.get_charge(declined.charge_id.as_ref().unwrap()).await.unwrap();
+    assert_eq!((charge.state(), charge.reason_code()), (ChargeState::Declined, Some("HardDeclined")));
+
+    // An Open session is Canceled/Expired after 24 h; a OneTime permission Closed/Expired after 180 days.
+    let open = c.create_checkout_session(&create_request()).await.unwrap();
+    advance(&running, 25 * 3600).await;
+    let expired = c.get_checkout_session(&open.checkout_session_id).await.unwrap();
+    assert_eq!(
+        (expired.state(), expired.status_details.reason_code.as_deref()),
+        (CheckoutSessionState::Canceled, Some("Expired"))
+    );
+    advance(&running, 181 * 24 * 3600).await;
+    let permission = c.get_charge_permission(&permission_id).await.unwrap();
+    assert_eq!((permission.state(), permission.reason_codes()), (ChargePermissionState::Closed, vec!["Expired"]));
+    running.shutdown().await;
+}
+
+#[tokio::test]
+async fn oversized_bodies_and_unknown_ids_are_4xx() {
+    let running = emulator(true).await;
+    let c = client(&running, Algorithm::V2);
+    let huge = format!(r#"{{"storeId":"{}"}}"#, "x".repeat(300 * 1024));
+    let response = c.call(Operation::CreateCheckoutSession, None, Some(huge.into_bytes())).await.unwrap();
+    assert_eq!(response.status, 400);
+    assert_eq!(api_error(c.get_refund("S03-0000000-0000000-R000000").await), (404, "ResourceNotFound".into()));
+    assert_eq!(api_error(c.get_checkout_session("no-such-session").await), (404, "ResourceNotFound".into()));
     running.shutdown().await;
 }

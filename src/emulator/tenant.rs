@@ -265,7 +265,25 @@ impl Tenant {
                 self.complete(session_of(self)?, &request, simulation, redirect_base, now)
             }
             FinalizeCheckoutSession => {
-                Err(ErrorResponse::unsupported_operation("Finalize Checkout Session is not emulated yet."))
+                // Finalize (JS-based flows) carries the final amounts and intent and completes in
+                // one call; modelled as Update + Complete with the same amounts (unconfirmed).
+                let request: FinalizeCheckoutSessionRequest = parse_body(body)?;
+                let update = UpdateCheckoutSessionRequest {
+                    payment_details: Some(PaymentDetails {
+                        payment_intent: request.payment_intent,
+                        can_handle_pending_authorization: request.can_handle_pending_authorization,
+                        charge_amount: request.charge_amount.clone(),
+                        total_order_amount: request.total_order_amount.clone(),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                };
+                let updated = session_of(self)?.update(update, now)?;
+                let complete = CompleteCheckoutSessionRequest {
+                    charge_amount: request.charge_amount,
+                    total_order_amount: request.total_order_amount,
+                };
+                self.complete(updated, &complete, simulation, redirect_base, now)
             }
             GetChargePermission => {
                 permission_of(self, id)?;
