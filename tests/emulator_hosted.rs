@@ -187,3 +187,29 @@ async fn a_bad_button_signature_shows_an_error_page() {
     assert!(html.contains("エラー") && html.contains("InvalidRequestSignature"), "{html}");
     running.shutdown().await;
 }
+
+#[tokio::test]
+async fn sign_in_button_returns_a_buyer_token_for_get_buyer() {
+    let (running, client) = emulator().await;
+    let payload = r#"{"signInReturnUrl":"http://localhost/signed-in","storeId":"amzn1.application-oa2-client.x","signInScopes":["name","email","postalCode"]}"#;
+    let hosted = location(&click_button(&running, payload, "SignIn", None).await);
+    let (_, html) = page(&running, &hosted).await;
+    assert!(html.contains("サインイン"));
+    let back = location(
+        &post_form(
+            &running,
+            &format!("{hosted}/signin"),
+            &[("email", "hanako.sato@example.jp"), ("password", "sandbox-pass-2")],
+        )
+        .await,
+    );
+    let token =
+        back.strip_prefix("http://localhost/signed-in?buyerToken=").expect("return URL with buyerToken").to_owned();
+    let profile = client.get_buyer(&token).await.unwrap();
+    assert_eq!(profile.name.as_deref(), Some("佐藤 花子"));
+    assert_eq!(profile.postal_code.as_deref(), Some("460-0008"));
+    assert_eq!(profile.phone_number, None, "phoneNumber was not in the scopes");
+    let unknown = client.get_buyer("BUYER-TOKEN.unknown").await.unwrap_err();
+    assert_eq!(unknown.api().unwrap().status, 404);
+    running.shutdown().await;
+}

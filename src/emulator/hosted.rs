@@ -79,6 +79,7 @@ async fn button(State(emulator): State<Arc<Emulator>>, Form(form): Form<ButtonFo
             Err(e) => return message(StatusCode::BAD_REQUEST, format!("ボタンの設定が正しくありません: {e}")),
         };
     let product_type = match form.product_type.as_deref().unwrap_or("PayAndShip") {
+        "SignIn" => ProductType::SignIn,
         "PayOnly" => ProductType::PayOnly,
         "PayAndShip" | "" => ProductType::PayAndShip,
         other => return message(StatusCode::BAD_REQUEST, format!("productType {other} はサポートされていません。")),
@@ -88,7 +89,11 @@ async fn button(State(emulator): State<Arc<Emulator>>, Form(form): Form<ButtonFo
             return Err(ErrorResponse::invalid_signature("The button signature does not match payloadJSON."));
         }
         let payload: Value = serde_json::from_str(&form.payload_json).map_err(ErrorResponse::invalid_request_format)?;
-        tenant.create_from_button(&payload, product_type)
+        if product_type == ProductType::SignIn {
+            tenant.begin_sign_in(&payload)
+        } else {
+            tenant.create_from_button(&payload, product_type)
+        }
     });
     match created {
         Ok(Ok(id)) => Redirect::to(&format!("/hosted/checkout-sessions/{id}")).into_response(),
@@ -164,6 +169,9 @@ fn show(session: &SessionRecord, error: Option<String>) -> Response {
 /// The hosted page. A signed-in buyer always sees the choice again, so `bindChangeAction`'s
 /// `?changeAction=changeAddress|changePayment` lands on it with the same session.
 async fn page(State(emulator): State<Arc<Emulator>>, Path(id): Path<String>) -> Response {
+    if with_session_tenant(&emulator, &id, |t| Ok(t.is_sign_in(&id))).unwrap_or(false) {
+        return sign_in_page(&id, None);
+    }
     match with_session_tenant(&emulator, &id, |t| t.session(&id)) {
         Ok(session) => show(&session, None),
         Err(e) => message(e.status, e.message),
@@ -196,11 +204,29 @@ struct SignInForm {
     password: String,
 }
 
+/// The Sign-In button's page: the same サインイン form; success returns to `signInReturnUrl`.
+fn sign_in_page(id: &str, error: Option<String>) -> Response {
+    let buyers: Vec<Value> =
+        TEST_BUYERS.iter().map(|b| serde_json::json!({ "email": b.email, "password": b.password })).collect();
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    render(
+        status,
+        "signin",
+        context! { id => id, buyers => minijinja::Value::from(minijinja::value::Serde(&buyers)), error => error },
+    )
+}
+
 async fn sign_in(
     State(emulator): State<Arc<Emulator>>,
     Path(id): Path<String>,
     Form(form): Form<SignInForm>,
 ) -> Response {
+    if with_session_tenant(&emulator, &id, |t| Ok(t.is_sign_in(&id))).unwrap_or(false) {
+        return match with_session_tenant(&emulator, &id, |t| t.finish_sign_in(&id, &form.email, &form.password)) {
+            Ok(url) => Redirect::to(&url).into_response(),
+            Err(e) => sign_in_page(&id, Some(e.message)),
+        };
+    }
     step(&emulator, &id, |_| Ok(BuyerStep::SignIn { email: form.email, password: form.password }))
 }
 

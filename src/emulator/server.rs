@@ -241,9 +241,6 @@ fn handle(
     let wire =
         WireRequest { method: method.as_str(), path, query: uri.query().unwrap_or(""), headers: &header_list, body };
     let key_id = authenticate(emulator, &wire, settings)?;
-    if headers.get("authorization").and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("PublicKeyId=LIVE-")) {
-        return Err(ErrorResponse::invalid_request("This is a sandbox emulator: LIVE keys are not served."));
-    }
     let simulation =
         wire.header("x-amz-pay-simulation-code").map(|code| simulation_for(op, code.trim())).transpose()?;
     let idempotency = idempotency_key(op, headers)?;

@@ -72,6 +72,19 @@ pub struct Tenant {
     idempotency: HashMap<String, Stored>,
     pub traffic: Vec<Exchange>,
     sequence: u64,
+    /// Sign-In button clicks waiting for the buyer: id → (signInReturnUrl, scopes).
+    sign_ins: HashMap<String, (String, Vec<Scope>)>,
+    /// Issued buyer tokens: token → (buyer id, scopes).
+    buyer_tokens: HashMap<String, (String, Vec<Scope>)>,
+}
+
+/// The Sign-In button's payload (`signInConfig.payloadJSON`, spec §3.6 / §9.4).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SignInPayload {
+    pub sign_in_return_url: Option<String>,
+    pub store_id: Option<String>,
+    pub sign_in_scopes: Option<Vec<Scope>>,
 }
 
 /// Parses a request body strictly: malformed JSON is `InvalidRequestFormat`, an unknown field
@@ -123,11 +136,62 @@ impl Tenant {
             idempotency: HashMap::new(),
             traffic: Vec::new(),
             sequence: 0,
+            sign_ins: HashMap::new(),
+            buyer_tokens: HashMap::new(),
         }
     }
 
     pub fn has_session(&self, id: &str) -> bool {
-        self.sessions.contains_key(id)
+        self.sessions.contains_key(id) || self.sign_ins.contains_key(id)
+    }
+
+    /// A Sign-In button click: remembers where to return; the buyer signs in next.
+    pub fn begin_sign_in(&mut self, payload: &Value) -> Result<String, ErrorResponse> {
+        let payload: SignInPayload = parse_body(payload)?;
+        payload.store_id.as_ref().ok_or_else(|| ErrorResponse::missing_parameter("storeId"))?;
+        let url = payload.sign_in_return_url.ok_or_else(|| ErrorResponse::missing_parameter("signInReturnUrl"))?;
+        // Default scopes: name and email (spec §3.6, unconfirmed).
+        let scopes = payload.sign_in_scopes.unwrap_or_else(|| vec![Scope::Name, Scope::Email]);
+        let id = uuid::Uuid::new_v4().to_string();
+        self.sign_ins.insert(id.clone(), (url, scopes));
+        Ok(id)
+    }
+
+    pub fn is_sign_in(&self, id: &str) -> bool {
+        self.sign_ins.contains_key(id)
+    }
+
+    /// The buyer signed in on a Sign-In page: a buyer token is issued and appended to
+    /// `signInReturnUrl` as `buyerToken` (the parameter name is (unconfirmed), spec §3.6).
+    pub fn finish_sign_in(&mut self, id: &str, email: &str, password: &str) -> Result<String, ErrorResponse> {
+        let buyer = simulation::buyer_by_email(email)
+            .filter(|b| b.password == password)
+            .ok_or_else(|| ErrorResponse::invalid_parameter("email", "unknown test buyer or wrong password"))?;
+        let (url, scopes) = self.sign_ins.remove(id).ok_or_else(|| ErrorResponse::not_found("sign-in", id))?;
+        let token = format!("BUYER-TOKEN.{}", uuid::Uuid::new_v4().simple());
+        self.buyer_tokens.insert(token.clone(), (buyer.buyer_id.to_owned(), scopes));
+        let sep = if url.contains('?') { '&' } else { '?' };
+        Ok(format!("{url}{sep}buyerToken={token}"))
+    }
+
+    /// Get Buyer: the fields the Sign-In scopes asked for.
+    fn buyer_profile(&self, token: &str) -> Result<BuyerProfile, ErrorResponse> {
+        let (buyer_id, scopes) =
+            self.buyer_tokens.get(token).ok_or_else(|| ErrorResponse::not_found("buyer token", token))?;
+        let buyer = buyer_by_id(buyer_id).expect("issued tokens name existing buyers");
+        let has = |s: Scope| scopes.contains(&s);
+        let home = &buyer.addresses[0];
+        Ok(BuyerProfile {
+            buyer_id: Some(buyer.buyer_id.into()),
+            name: has(Scope::Name).then(|| buyer.name.into()),
+            email: has(Scope::Email).then(|| buyer.email.into()),
+            postal_code: has(Scope::PostalCode).then(|| home.postal_code.clone()).flatten(),
+            country_code: has(Scope::PostalCode).then(|| home.country_code.clone()).flatten(),
+            phone_number: has(Scope::PhoneNumber).then(|| buyer.phone.into()),
+            shipping_address: has(Scope::ShippingAddress).then(|| home.clone()),
+            billing_address: has(Scope::BillingAddress).then(|| home.clone()),
+            prime_membership_types: None,
+        })
     }
 
     /// Applies every transition that is due on this tenant's clock.
@@ -375,7 +439,7 @@ impl Tenant {
                 let refund = self.refunds.get(id).ok_or_else(|| ErrorResponse::not_found("Refund", id))?;
                 Ok((200, json_of(&refund.to_model())))
             }
-            GetBuyer => Err(ErrorResponse::not_found("buyer token", id)),
+            GetBuyer => Ok((200, json_of(&self.buyer_profile(id)?))),
             CreateDeliveryTracker => {
                 let request: DeliveryTrackerRequest = parse_body(body)?;
                 if let Some(pid) = &request.charge_permission_id {

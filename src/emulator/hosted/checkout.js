@@ -33,7 +33,8 @@
       button.textContent = "Amazon Pay";
       button.style.cssText = "background:#ffd814;border:1px solid #fcd200;border-radius:8px;padding:10px 32px;font-weight:bold;cursor:pointer";
       button.addEventListener("click", function () {
-        post(options.createCheckoutSessionConfig, options.productType);
+        var signIn = options.productType === "SignIn";
+        post(signIn ? options.signInConfig : options.createCheckoutSessionConfig, options.productType);
       });
       host.appendChild(button);
       return {
