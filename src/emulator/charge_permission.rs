@@ -205,10 +205,6 @@ impl PermissionRecord {
         }
     }
 
-    pub fn next_deadline(&self) -> Option<DateTime<Utc>> {
-        self.expires().filter(|_| self.state != ChargePermissionState::Closed)
-    }
-
     pub fn to_model(&self, charges: &[&ChargeRecord], now: DateTime<Utc>) -> model::ChargePermission {
         let buyer_visible = self.kind != ChargePermissionType::OneTime || now - self.created <= BUYER_DATA_RETENTION;
         let currency = || limits::LEDGER_CURRENCY.to_owned();

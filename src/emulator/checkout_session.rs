@@ -245,16 +245,19 @@ impl SessionRecord {
                     "it can only be set when the Checkout Session is created",
                 ));
             }
+            // Fields given replace the session's; fields left out keep their value.
+            let current = &next.payment;
             let merged = PaymentDetails {
-                payment_intent: p.payment_intent.or(next.payment.payment_intent),
+                payment_intent: p.payment_intent.or(current.payment_intent),
                 can_handle_pending_authorization: p
                     .can_handle_pending_authorization
-                    .or(next.payment.can_handle_pending_authorization),
-                charge_amount: p.charge_amount.or(next.payment.charge_amount.take()),
-                total_order_amount: p.total_order_amount.or(next.payment.total_order_amount.take()),
-                soft_descriptor: p.soft_descriptor.or(next.payment.soft_descriptor.take()),
-                presentment_currency: p.presentment_currency.or(next.payment.presentment_currency.take()),
-                ..next.payment.clone()
+                    .or(current.can_handle_pending_authorization),
+                charge_amount: p.charge_amount.or_else(|| current.charge_amount.clone()),
+                total_order_amount: p.total_order_amount.or_else(|| current.total_order_amount.clone()),
+                soft_descriptor: p.soft_descriptor.or_else(|| current.soft_descriptor.clone()),
+                presentment_currency: p.presentment_currency.or_else(|| current.presentment_currency.clone()),
+                allow_overcharge: current.allow_overcharge,
+                extend_expiration: current.extend_expiration,
             };
             check_amounts(&merged)?;
             next.payment = merged;

@@ -135,13 +135,7 @@ fn show(session: &SessionRecord, error: Option<String>) -> Response {
         CheckoutSessionState::Open => {}
     }
     let Some(choice) = &session.buyer else {
-        let buyers: Vec<Value> =
-            TEST_BUYERS.iter().map(|b| serde_json::json!({ "email": b.email, "password": b.password })).collect();
-        return render(
-            status,
-            "signin",
-            context! { id => &session.id, buyers => minijinja::Value::from(minijinja::value::Serde(&buyers)), error => error },
-        );
+        return sign_in_page(&session.id, error);
     };
     let buyer = buyer_by_id(&choice.buyer_id).expect("chosen buyers exist");
     let cards: Vec<Value> =

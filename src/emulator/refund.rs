@@ -49,7 +49,7 @@ impl RefundRecord {
         self.state != RefundState::Declined
     }
 
-    pub fn next_deadline(&self) -> Option<DateTime<Utc>> {
+    fn next_deadline(&self) -> Option<DateTime<Utc>> {
         (self.state == RefundState::RefundInitiated).then(|| self.created + SETTLEMENT_DELAY)
     }
 

@@ -334,7 +334,8 @@ async fn advance_clock(State(emulator): State<Arc<Emulator>>, Path(key_id): Path
 }
 
 async fn objects(State(emulator): State<Arc<Emulator>>, Path(key_id): Path<String>) -> Response {
-    with_tenant(&emulator, &key_id, |t| t.objects()).map_or_else(control_error, |v| Json(v).into_response())
+    let base = emulator.settings().public_base;
+    with_tenant(&emulator, &key_id, |t| t.objects(&base)).map_or_else(control_error, |v| Json(v).into_response())
 }
 
 async fn traffic(State(emulator): State<Arc<Emulator>>, Path(key_id): Path<String>) -> Response {

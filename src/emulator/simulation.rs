@@ -130,6 +130,13 @@ pub fn buyer_by_email(email: &str) -> Option<&'static TestBuyer> {
     TEST_BUYERS.iter().find(|b| b.email.eq_ignore_ascii_case(email.trim()))
 }
 
+/// A test buyer's sign-in on the hosted page: e-mail (any case) and password.
+pub fn sign_in(email: &str, password: &str) -> Result<&'static TestBuyer, ErrorResponse> {
+    buyer_by_email(email)
+        .filter(|b| b.password == password)
+        .ok_or_else(|| ErrorResponse::invalid_parameter("email", "unknown test buyer or wrong password"))
+}
+
 pub fn buyer_by_id(buyer_id: &str) -> Option<&'static TestBuyer> {
     TEST_BUYERS.iter().find(|b| b.buyer_id == buyer_id)
 }

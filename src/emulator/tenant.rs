@@ -164,9 +164,7 @@ impl Tenant {
     /// The buyer signed in on a Sign-In page: a buyer token is issued and appended to
     /// `signInReturnUrl` as `buyerToken` (the parameter name is (unconfirmed), spec §3.6).
     pub fn finish_sign_in(&mut self, id: &str, email: &str, password: &str) -> Result<String, ErrorResponse> {
-        let buyer = simulation::buyer_by_email(email)
-            .filter(|b| b.password == password)
-            .ok_or_else(|| ErrorResponse::invalid_parameter("email", "unknown test buyer or wrong password"))?;
+        let buyer = simulation::sign_in(email, password)?;
         let (url, scopes) = self.sign_ins.remove(id).ok_or_else(|| ErrorResponse::not_found("sign-in", id))?;
         let token = format!("BUYER-TOKEN.{}", uuid::Uuid::new_v4().simple());
         self.buyer_tokens.insert(token.clone(), (buyer.buyer_id.to_owned(), scopes));
@@ -600,9 +598,7 @@ impl Tenant {
         let review_url = || with_id(session.web.checkout_review_return_url.clone().unwrap_or_default());
         let (next, url) = match step {
             BuyerStep::SignIn { email, password } => {
-                let buyer = simulation::buyer_by_email(&email)
-                    .filter(|b| b.password == password)
-                    .ok_or_else(|| ErrorResponse::invalid_parameter("email", "unknown test buyer or wrong password"))?;
+                let buyer = simulation::sign_in(&email, &password)?;
                 let choice = BuyerChoice { buyer_id: buyer.buyer_id.into(), address: 0, card: 0 };
                 (session.choose(choice, now)?, format!("/hosted/checkout-sessions/{session_id}"))
             }
@@ -630,11 +626,11 @@ impl Tenant {
     }
 
     /// Every object of the tenant as the API would return it (control API, debugging).
-    pub fn objects(&self) -> Value {
+    pub fn objects(&self, redirect_base: &str) -> Value {
         let now = self.clock.now();
         json!({
             "now": Timestamp(now),
-            "checkoutSessions": self.sessions.values().map(|s| json_of(&s.to_model(""))).collect::<Vec<_>>(),
+            "checkoutSessions": self.sessions.values().map(|s| json_of(&s.to_model(redirect_base))).collect::<Vec<_>>(),
             "chargePermissions": self.permissions.keys().map(|id| self.permission_json(id, now)).collect::<Vec<_>>(),
             "charges": self.charges.values().map(|c| json_of(&c.to_model())).collect::<Vec<_>>(),
             "refunds": self.refunds.values().map(|r| json_of(&r.to_model())).collect::<Vec<_>>(),
