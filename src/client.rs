@@ -8,8 +8,8 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 use chrono::Utc;
 use reqwest::{Method, StatusCode, Url};
@@ -220,6 +220,8 @@ pub struct CallOptions {
     pub idempotency_key: Option<String>,
     /// Sent as `x-amz-pay-simulation-code` (sandbox simulations, spec §7.3).
     pub simulation_code: Option<String>,
+    /// Sends a signature with one character changed, to prove the server checks it (K-1).
+    pub corrupt_signature: bool,
 }
 
 /// What the signer produced for the last attempt: shown by `api --verbose`. Never the signature.
@@ -309,6 +311,41 @@ struct Inner {
 pub struct Client {
     inner: Arc<Inner>,
     call: CallOptions,
+    log: Option<CallLog>,
+}
+
+/// One completed call, as the report shows it. Headers are not kept: the `Authorization`
+/// signature must never reach evidence, and the rest is derivable from the operation.
+#[derive(Clone, Debug)]
+pub struct CallRecord {
+    /// When the call started (after which any retry belongs to the same record).
+    pub at: SystemTime,
+    pub duration: Duration,
+    pub operation: Operation,
+    pub method: String,
+    /// The URL path, including the `/sandbox` or `/v2` prefix.
+    pub path: String,
+    pub status: u16,
+    pub request_id: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub simulation_code: Option<String>,
+    pub request_body: Vec<u8>,
+    pub response_body: String,
+}
+
+/// Where a recording client appends its [`CallRecord`]s; shared by its copies.
+#[derive(Clone, Debug, Default)]
+pub struct CallLog(Arc<Mutex<Vec<CallRecord>>>);
+
+impl CallLog {
+    fn push(&self, record: CallRecord) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(record);
+    }
+
+    /// Removes and returns what was recorded so far.
+    pub fn take(&self) -> Vec<CallRecord> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
 }
 
 impl fmt::Debug for Client {
@@ -365,6 +402,7 @@ impl Client {
         Ok(Client {
             inner: Arc::new(Inner { http, signer, base, region: options.region, options, user_agent }),
             call: CallOptions::default(),
+            log: None,
         })
     }
 
@@ -378,12 +416,22 @@ impl Client {
 
     /// A copy of this client that sends these options with every call.
     pub fn with_call_options(&self, call: CallOptions) -> Client {
-        Client { inner: self.inner.clone(), call }
+        Client { inner: self.inner.clone(), call, log: self.log.clone() }
+    }
+
+    /// A copy that appends every completed call (and its copies' calls) to `log`.
+    pub fn recording(&self, log: CallLog) -> Client {
+        Client { inner: self.inner.clone(), call: self.call.clone(), log: Some(log) }
     }
 
     /// A copy that sends `x-amz-pay-simulation-code: code` with every call.
     pub fn simulating(&self, code: impl Into<String>) -> Client {
         self.with_call_options(CallOptions { simulation_code: Some(code.into()), ..self.call.clone() })
+    }
+
+    /// A copy whose requests carry a tampered signature (the server must answer 403).
+    pub fn with_corrupted_signature(&self) -> Client {
+        self.with_call_options(CallOptions { corrupt_signature: true, ..self.call.clone() })
     }
 
     /// A copy that uses this idempotency key on its POSTs (e.g. to replay a request on purpose).
@@ -425,7 +473,16 @@ impl Client {
         let signed_path = format!("{}{path}", path_of(&self.inner.base.url));
         let mut headers = self.headers(idempotency_key, date);
         let signed = self.inner.signer.sign_request(op.method().as_str(), &signed_path, "", &headers, &body)?;
-        headers.push(("authorization".to_owned(), signed.authorization.to_string()));
+        let mut authorization = signed.authorization.to_string();
+        if self.call.corrupt_signature {
+            // Changing the signature's first base64 character keeps the header well-formed
+            // (the padding at its end stays valid), so only the signature check can catch it.
+            if let Some(at) = authorization.find("Signature=").map(|i| i + "Signature=".len()) {
+                let flipped = if authorization[at..].starts_with('A') { "B" } else { "A" };
+                authorization.replace_range(at..at + 1, flipped);
+            }
+        }
+        headers.push(("authorization".to_owned(), authorization));
         Ok(PreparedRequest {
             method: op.method(),
             url: format!("{}{path}", self.inner.base.url),
@@ -450,6 +507,7 @@ impl Client {
         let idempotency_key =
             op.is_idempotent_post().then(|| self.call.idempotency_key.clone().unwrap_or_else(new_idempotency_key));
         let options = &self.inner.options;
+        let (at, started) = (SystemTime::now(), Instant::now());
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -491,6 +549,23 @@ impl Client {
                         tracing::info!(status = status.as_u16(), attempt, "retrying {} in {:?}", op.title(), wait);
                         tokio::time::sleep(wait).await;
                         continue;
+                    }
+                    if let Some(log) = &self.log {
+                        log.push(CallRecord {
+                            at,
+                            duration: started.elapsed(),
+                            operation: op,
+                            method: op.method().to_string(),
+                            path: reqwest::Url::parse(&url)
+                                .map(|u| u.path().to_owned())
+                                .unwrap_or_else(|_| url.clone()),
+                            status: status.as_u16(),
+                            request_id: request_id.clone(),
+                            idempotency_key: idempotency_key.clone(),
+                            simulation_code: self.call.simulation_code.clone(),
+                            request_body: body.clone(),
+                            response_body: text.clone(),
+                        });
                     }
                     return Ok(RawResponse {
                         status: status.as_u16(),

@@ -3,10 +3,16 @@
 //! The crate is organised by role (see `design.md`): [`signing`] and [`model`] are the wire
 //! format shared by every side, [`client`] is the merchant's signed API client, and [`config`]
 //! turns environment, file and flags into credentials without ever printing a secret.
+//! [`emulator`] plays Amazon Pay, [`buyer`] the buyer, [`steps`] the scenarios' vocabulary,
+//! [`runner`] runs the features and [`report`] writes the self-check sheet.
 
+pub mod buyer;
 pub mod client;
 pub mod config;
 pub mod emulator;
 pub mod model;
 pub mod operation;
+pub mod report;
+pub mod runner;
 pub mod signing;
+pub mod steps;

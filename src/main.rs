@@ -6,9 +6,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
+use apay_conformance::buyer::BuyerMode;
 use apay_conformance::client::{CallOptions, ClientOptions};
 use apay_conformance::config::{Config, Overrides};
 use apay_conformance::operation::Operation;
+use apay_conformance::report::Lang;
+use apay_conformance::runner::{default_features, RunOptions};
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
@@ -25,6 +28,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the conformance scenarios and write the self-check report.
+    ///
+    /// Without arguments: starts the embedded emulator, runs every feature, writes
+    /// reports/selfcheck.{html,json,md} and reports/junit.xml, prints a summary, and exits 1 when
+    /// a scenario failed.
+    Run(RunArgs),
     /// Call one Amazon Pay API operation with a signed request, like Amazon's Scratch Pad.
     ///
     /// Prints the HTTP status on stderr and the pretty JSON response on stdout; exits 1 when the
@@ -36,6 +45,43 @@ enum Command {
     ///
     /// Prints `listening http://HOST:PORT` and `listening https://HOST:PORT`, then the registered keys.
     Serve(ServeArgs),
+}
+
+/// What `run` tests against.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TargetArg {
+    /// The sandbox emulator: embedded, or the one at --endpoint.
+    Emulator,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// What to test against (the real sandbox target is not built yet).
+    #[arg(long, value_enum, default_value = "emulator")]
+    target: TargetArg,
+    /// An emulator already running (e.g. `apay-conformance serve`) instead of the embedded one.
+    #[arg(long, value_name = "URL")]
+    endpoint: Option<String>,
+    /// Who plays the buyer: auto picks the browser when available (not built yet: direct).
+    #[arg(long, value_enum, default_value = "auto")]
+    buyer: BuyerMode,
+    /// Only the scenarios matching this tag expression, e.g. "@flow:onetime and not @clock".
+    #[arg(long, value_name = "EXPR")]
+    tags: Option<String>,
+    #[arg(long, default_value = "reports", value_name = "DIR")]
+    report_dir: PathBuf,
+    /// Language of the report (the scenarios stay Japanese).
+    #[arg(long, value_enum, default_value = "ja")]
+    lang: Lang,
+    /// Scenarios in flight at once.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Feature files to run: a directory or one file (default: the harness's features/).
+    #[arg(long, value_name = "PATH")]
+    features: Option<PathBuf>,
+    /// No progress lines, only the summary.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -158,6 +204,7 @@ async fn api(config_file: Option<PathBuf>, args: ApiArgs) -> anyhow::Result<Exit
     let client = config.client(options)?.with_call_options(CallOptions {
         idempotency_key: args.idempotency_key,
         simulation_code: args.simulation_code,
+        ..CallOptions::default()
     });
     let body = match &args.body {
         Some(_) if !args.operation.has_body() => bail!("{} sends no body", args.operation.title()),
@@ -204,6 +251,38 @@ fn sign_button(config_file: Option<PathBuf>, args: SignButtonArgs) -> anyhow::Re
     Ok(ExitCode::SUCCESS)
 }
 
+async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let TargetArg::Emulator = args.target;
+    let endpoint = args.endpoint.as_deref().map(url::Url::parse).transpose().context("--endpoint")?;
+    let options = RunOptions {
+        endpoint,
+        buyer: args.buyer,
+        tags: args.tags,
+        report_dir: Some(args.report_dir.clone()),
+        lang: args.lang,
+        concurrency: args.concurrency,
+        features: args.features.unwrap_or_else(default_features),
+        progress: !args.quiet,
+    };
+    let outcome = apay_conformance::runner::run(options).await?;
+    let summary = &outcome.report.summary;
+    let items = summary.items_passed + summary.items_failed + summary.items_not_run;
+    let icon = if summary.is_success() { "✅" } else { "❌" };
+    eprintln!(
+        "{icon} self-check items: {} passed, {} failed, {} not run (of {items}) · scenarios: {} passed, {} failed · {:.1} s",
+        summary.items_passed,
+        summary.items_failed,
+        summary.items_not_run,
+        summary.scenarios_passed,
+        summary.scenarios_failed,
+        outcome.report.header.duration_ms as f64 / 1000.0
+    );
+    for file in &outcome.files {
+        println!("{}", file.display());
+    }
+    Ok(if summary.is_success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     use apay_conformance::emulator::listen::{start, ListenOptions};
     let options = ListenOptions {
@@ -241,6 +320,9 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Run(args) => tokio::runtime::Runtime::new()
+            .context("cannot start the async runtime")
+            .and_then(|rt| rt.block_on(run(args))),
         Command::Api(args) => tokio::runtime::Runtime::new()
             .context("cannot start the async runtime")
             .and_then(|rt| rt.block_on(api(cli.config, args))),

@@ -1,0 +1,195 @@
+//! Turns what the collector saw and what the scenarios recorded into the [`RunReport`]: steps
+//! with their API exchanges and pages (by time), state transitions, and the self-check items.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+
+use super::collector::{ScenarioKey, ScenarioRun};
+use crate::client::CallRecord;
+use crate::report::{
+    checklist, mask, Exchange, ItemResult, Lang, ScenarioReport, Status, StepReport, Summary, Transition,
+};
+use crate::steps::Evidence;
+
+fn millis(from: SystemTime, to: Option<SystemTime>) -> u64 {
+    to.and_then(|t| t.duration_since(from).ok()).unwrap_or(Duration::ZERO).as_millis() as u64
+}
+
+fn body_json(text: &str) -> Option<Value> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    let mut value = serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()));
+    mask::scrub(&mut value);
+    Some(value)
+}
+
+/// Evidence for the report: the body as JSON with buyer data masked; never a header.
+pub fn exchange(call: &CallRecord) -> Exchange {
+    Exchange {
+        operation: call.operation.title().to_owned(),
+        method: call.method.clone(),
+        path: call.path.clone(),
+        status: call.status,
+        request_id: call.request_id.clone(),
+        idempotency_key: call.idempotency_key.clone(),
+        simulation_code: call.simulation_code.clone(),
+        request: body_json(&String::from_utf8_lossy(&call.request_body)),
+        response: body_json(&call.response_body),
+        duration_ms: call.duration.as_millis() as u64,
+    }
+}
+
+/// Which object a response describes, by the operation's resource.
+fn object_of(call: &CallRecord) -> Option<(&'static str, &'static str)> {
+    match call.operation.resource() {
+        "checkoutSessions" => Some(("CheckoutSession", "checkoutSessionId")),
+        "chargePermissions" => Some(("ChargePermission", "chargePermissionId")),
+        "charges" => Some(("Charge", "chargeId")),
+        "refunds" => Some(("Refund", "refundId")),
+        _ => None,
+    }
+}
+
+/// Each object's states in the order successful responses showed them.
+pub fn transitions(calls: &[CallRecord]) -> Vec<Transition> {
+    let mut last: HashMap<String, (String, Option<String>)> = HashMap::new();
+    let mut out = Vec::new();
+    for call in calls.iter().filter(|c| (200..300).contains(&c.status)) {
+        let Some((object, id_field)) = object_of(call) else { continue };
+        let Ok(body) = serde_json::from_str::<Value>(&call.response_body) else { continue };
+        let (Some(id), Some(state)) = (body[id_field].as_str(), body["statusDetails"]["state"].as_str()) else {
+            continue;
+        };
+        let details = &body["statusDetails"];
+        let reason =
+            details["reasonCode"].as_str().or_else(|| details["reasons"][0]["reasonCode"].as_str()).map(str::to_owned);
+        let seen = (state.to_owned(), reason.clone());
+        let previous = last.insert(id.to_owned(), seen.clone());
+        if previous.as_ref() != Some(&seen) {
+            out.push(Transition {
+                object: object.to_owned(),
+                id: id.to_owned(),
+                from: previous.map(|(s, _)| s),
+                to: state.to_owned(),
+                reason_code: reason,
+            });
+        }
+    }
+    out
+}
+
+fn file_stem(path: &str) -> &str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.strip_suffix(".feature").unwrap_or(name)
+}
+
+pub fn scenario(key: &ScenarioKey, run: &ScenarioRun, evidence: Evidence, features_root: &str) -> ScenarioReport {
+    let mut tags: Vec<String> = run
+        .feature
+        .tags
+        .iter()
+        .chain(&run.rule_tags)
+        .chain(&run.scenario.tags)
+        .map(|t| format!("@{}", t.trim_start_matches('@')))
+        .collect();
+    tags.dedup();
+    let checks = tags.iter().filter_map(|t| t.strip_prefix("@check:")).map(str::to_owned).collect();
+    let transitions = transitions(&evidence.calls);
+    let mut steps: Vec<StepReport> = run
+        .steps
+        .iter()
+        .map(|s| StepReport {
+            keyword: s.keyword.clone(),
+            text: s.text.clone(),
+            status: s.status,
+            duration_ms: s.started.map_or(0, |at| millis(at, s.finished)),
+            error: s.error.clone().filter(|_| s.status != crate::report::StepStatus::Passed),
+            exchanges: Vec::new(),
+            pages: Vec::new(),
+            background: s.background,
+        })
+        .collect();
+    // A call or page belongs to the last step that had started by then.
+    let owner = |at: SystemTime| run.steps.iter().rposition(|s| s.started.is_some_and(|st| st <= at));
+    for call in &evidence.calls {
+        if let Some(i) = owner(call.at) {
+            steps[i].exchanges.push(exchange(call));
+        }
+    }
+    for seen in evidence.pages {
+        if let Some(i) = owner(seen.at) {
+            steps[i].pages.push(seen.page);
+        }
+    }
+    let relative = key.0.strip_prefix(features_root).unwrap_or(&key.0).trim_start_matches('/').to_owned();
+    ScenarioReport {
+        id: format!("{}-{}", file_stem(&key.0), key.1),
+        feature: run.feature.name.clone(),
+        feature_file: relative,
+        name: run.scenario.name.clone(),
+        line: key.1,
+        tags,
+        checks,
+        status: run.status(),
+        reason: run.failure().filter(|_| run.status() == Status::Failed),
+        duration_ms: millis(run.started, run.finished),
+        steps,
+        transitions,
+    }
+}
+
+/// The sheet: an item passes when every scenario proving it passed.
+pub fn items(scenarios: &[ScenarioReport], lang: Lang, filtered: bool) -> Vec<ItemResult> {
+    let mut by_item: BTreeMap<&str, Vec<&ScenarioReport>> = BTreeMap::new();
+    for s in scenarios {
+        for check in &s.checks {
+            by_item.entry(check.as_str()).or_default().push(s);
+        }
+    }
+    checklist::ITEMS
+        .iter()
+        .map(|item| {
+            let linked = by_item.get(item.id).cloned().unwrap_or_default();
+            let failed: Vec<&&ScenarioReport> = linked.iter().filter(|s| s.status == Status::Failed).collect();
+            let ran = linked.iter().any(|s| s.status != Status::NotRun);
+            let (status, reason) = if !failed.is_empty() {
+                let names: Vec<&str> = failed.iter().map(|s| s.name.as_str()).collect();
+                (Status::Failed, Some(names.join(" / ")))
+            } else if ran {
+                (Status::Passed, None)
+            } else {
+                let why = linked.iter().find_map(|s| s.reason.clone()).unwrap_or_else(|| match (filtered, lang) {
+                    (true, Lang::Ja) => "--tags で選ばれたシナリオがない".into(),
+                    (true, Lang::En) => "no scenario selected by --tags".into(),
+                    (false, Lang::Ja) => "この項目を検証するシナリオがない".into(),
+                    (false, Lang::En) => "no scenario proves this item".into(),
+                });
+                (Status::NotRun, Some(why))
+            };
+            ItemResult {
+                id: item.id.to_owned(),
+                title: item.title(lang).to_owned(),
+                description: item.description(lang).to_owned(),
+                status,
+                reason,
+                scenarios: linked.iter().map(|s| s.id.clone()).collect(),
+            }
+        })
+        .collect()
+}
+
+pub fn summary(scenarios: &[ScenarioReport], items: &[ItemResult]) -> Summary {
+    let count = |status| scenarios.iter().filter(|s| s.status == status).count();
+    let count_items = |status| items.iter().filter(|i| i.status == status).count();
+    Summary {
+        scenarios_passed: count(Status::Passed),
+        scenarios_failed: count(Status::Failed),
+        scenarios_not_run: count(Status::NotRun),
+        items_passed: count_items(Status::Passed),
+        items_failed: count_items(Status::Failed),
+        items_not_run: count_items(Status::NotRun),
+    }
+}

@@ -1,0 +1,188 @@
+//! チャージとチャージパーミッション: Create / Get / Capture / Cancel Charge, Get / Close Charge
+//! Permission, and the states they reach.
+
+use anyhow::Context as _;
+use cucumber::{then, when};
+
+use super::checkout::api_value;
+use super::{Attempt, ConformanceWorld, StepResult, Yen};
+use crate::model::*;
+
+async fn create_charge(
+    w: &mut ConformanceWorld,
+    attempt: Attempt,
+    amount: Yen,
+    capture_now: bool,
+    simulation: Option<&str>,
+) -> anyhow::Result<()> {
+    let request = CreateChargeRequest {
+        charge_permission_id: Some(w.permission_id()?),
+        charge_amount: Some(amount.price()),
+        capture_now: Some(capture_now),
+        ..CreateChargeRequest::default()
+    };
+    let mut client = w.client()?;
+    if let Some(code) = simulation {
+        client = client.simulating(code);
+    }
+    let result = client.create_charge(&request).await;
+    if let Some(charge) = w.settle(attempt, "Create Charge", result)? {
+        w.charges.push(charge.charge_id);
+    }
+    Ok(())
+}
+
+#[when(regex = r"^出品者が ¥([\d,]+) のチャージを作成(する|しようとする)$")]
+async fn merchant_charges(w: &mut ConformanceWorld, amount: Yen, attempt: Attempt) -> StepResult {
+    create_charge(w, attempt, amount, false, None).await?;
+    Ok(())
+}
+
+#[when(regex = r"^出品者が ¥([\d,]+) のチャージを即時売上請求で作成(する|しようとする)$")]
+async fn merchant_charges_and_captures(w: &mut ConformanceWorld, amount: Yen, attempt: Attempt) -> StepResult {
+    create_charge(w, attempt, amount, true, None).await?;
+    Ok(())
+}
+
+#[when(regex = r"^出品者がシミュレーション「(\w+)」で ¥([\d,]+) のチャージを作成しようとする$")]
+async fn merchant_charges_simulated(w: &mut ConformanceWorld, code: String, amount: Yen) -> StepResult {
+    create_charge(w, Attempt::Try, amount, false, Some(&code)).await?;
+    Ok(())
+}
+
+#[when(regex = r"^出品者が ¥([\d,]+) のチャージを (\d+) 回作成する$")]
+async fn merchant_charges_repeatedly(w: &mut ConformanceWorld, amount: Yen, times: usize) -> StepResult {
+    for _ in 0..times {
+        create_charge(w, Attempt::Must, amount, false, None).await?;
+    }
+    Ok(())
+}
+
+async fn capture(w: &mut ConformanceWorld, attempt: Attempt, amount: Option<Yen>) -> anyhow::Result<()> {
+    let id = w.charge_id(None)?;
+    let amount = match amount {
+        Some(a) => a.price(),
+        None => {
+            let result = w.client()?.get_charge(&id).await;
+            let charge = w.settle(Attempt::Must, "Get Charge", result)?.expect("Must gives a value");
+            charge.charge_amount.context("the Charge has no chargeAmount")?
+        }
+    };
+    let request = CaptureChargeRequest { capture_amount: Some(amount), ..CaptureChargeRequest::default() };
+    let result = w.client()?.capture_charge(&id, &request).await;
+    w.settle(attempt, "Capture Charge", result)?;
+    Ok(())
+}
+
+#[when(regex = r"^出品者がチャージを売上請求(する|しようとする)$")]
+async fn merchant_captures(w: &mut ConformanceWorld, attempt: Attempt) -> StepResult {
+    capture(w, attempt, None).await?;
+    Ok(())
+}
+
+#[when(regex = r"^出品者がチャージの ¥([\d,]+) を売上請求する$")]
+async fn merchant_captures_part(w: &mut ConformanceWorld, amount: Yen) -> StepResult {
+    capture(w, Attempt::Must, Some(amount)).await?;
+    Ok(())
+}
+
+#[when(regex = r"^出品者がチャージを取り消(す|そうとする)$")]
+async fn merchant_cancels(w: &mut ConformanceWorld, attempt: Attempt) -> StepResult {
+    let id = w.charge_id(None)?;
+    let request = CancelChargeRequest { cancellation_reason: Some("注文取消".into()) };
+    let result = w.client()?.cancel_charge(&id, &request).await;
+    w.settle(attempt, "Cancel Charge", result)?;
+    Ok(())
+}
+
+async fn close(w: &mut ConformanceWorld, cancel_pending: bool) -> anyhow::Result<()> {
+    let id = w.permission_id()?;
+    let request = CloseChargePermissionRequest {
+        closure_reason: Some("購入者の退会".into()),
+        cancel_pending_charges: Some(cancel_pending),
+    };
+    let result = w.client()?.close_charge_permission(&id, &request).await;
+    w.settle(Attempt::Must, "Close Charge Permission", result)?;
+    Ok(())
+}
+
+#[when(regex = r"^出品者がチャージパーミッションをクローズする$")]
+async fn merchant_closes(w: &mut ConformanceWorld) -> StepResult {
+    close(w, false).await?;
+    Ok(())
+}
+
+#[when(regex = r"^出品者が保留中のチャージも取り消してチャージパーミッションをクローズする$")]
+async fn merchant_closes_cancelling(w: &mut ConformanceWorld) -> StepResult {
+    close(w, true).await?;
+    Ok(())
+}
+
+pub(super) async fn get_charge(w: &mut ConformanceWorld, nth: Option<usize>) -> anyhow::Result<Charge> {
+    let id = w.charge_id(nth)?;
+    let result = w.client()?.get_charge(&id).await;
+    Ok(w.settle(Attempt::Must, "Get Charge", result)?.expect("Must gives a value"))
+}
+
+#[then(regex = r"^(?:(\d+) 回目の)?チャージは「(\w+)」(?:、理由は「(\w+)」)?である$")]
+async fn charge_state(w: &mut ConformanceWorld, nth: String, state: String, reason: String) -> StepResult {
+    let expected: ChargeState = api_value(&state)?;
+    let charge = get_charge(w, nth.parse().ok()).await?;
+    let details = &charge.status_details;
+    ensure!(
+        details.state == expected,
+        "the Charge is {:?} ({:?}), expected {state}",
+        details.state,
+        details.reason_code
+    );
+    if !reason.is_empty() {
+        ensure!(
+            details.reason_code.as_deref() == Some(&reason),
+            "the reason is {:?}, expected {reason}",
+            details.reason_code
+        );
+    }
+    Ok(())
+}
+
+#[then(regex = r"^チャージは「(\w+)」で、金額は ¥([\d,]+) である$")]
+async fn charge_state_and_amount(w: &mut ConformanceWorld, state: String, amount: Yen) -> StepResult {
+    let expected: ChargeState = api_value(&state)?;
+    let charge = get_charge(w, None).await?;
+    ensure!(
+        charge.status_details.state == expected,
+        "the Charge is {:?}, expected {state}",
+        charge.status_details.state
+    );
+    let got = charge.charge_amount.context("the Charge has no chargeAmount")?;
+    ensure!(got == amount.price(), "chargeAmount is {got}, expected {amount}");
+    Ok(())
+}
+
+#[then(regex = r"^チャージの(売上請求額|返金済み額)は ¥([\d,]+) である$")]
+async fn charge_amounts(w: &mut ConformanceWorld, which: String, amount: Yen) -> StepResult {
+    let charge = get_charge(w, None).await?;
+    let (name, got) = if which == "売上請求額" {
+        ("captureAmount", charge.capture_amount)
+    } else {
+        ("refundedAmount", charge.refunded_amount)
+    };
+    let got = got.with_context(|| format!("the Charge has no {name}"))?;
+    ensure!(got == amount.price(), "{name} is {got}, expected {amount}");
+    Ok(())
+}
+
+#[then(regex = r"^チャージパーミッションは「(\w+)」(?:、理由は「(\w+)」)?である$")]
+async fn permission_state(w: &mut ConformanceWorld, state: String, reason: String) -> StepResult {
+    let expected: ChargePermissionState = api_value(&state)?;
+    let id = w.permission_id()?;
+    let result = w.client()?.get_charge_permission(&id).await;
+    let permission = w.settle(Attempt::Must, "Get Charge Permission", result)?.expect("Must gives a value");
+    let details = &permission.status_details;
+    let reasons: Vec<&str> = details.reasons.iter().flatten().map(|r| r.reason_code.as_str()).collect();
+    ensure!(details.state == expected, "the Charge Permission is {:?} {reasons:?}, expected {state}", details.state);
+    if !reason.is_empty() {
+        ensure!(reasons.contains(&reason.as_str()), "the reasons are {reasons:?}, expected {reason}");
+    }
+    Ok(())
+}

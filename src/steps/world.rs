@@ -1,0 +1,216 @@
+//! One World per scenario: the merchant (a fresh tenant), the buyer, and what the scenario has
+//! created so far. Every API call goes through the recording client, so the report can show it.
+
+use std::sync::Arc;
+
+use anyhow::{anyhow, Context as _};
+use serde_json::Value;
+use url::Url;
+
+use super::Attempt;
+use crate::buyer::direct::DirectBuyer;
+use crate::buyer::{Landing, SeenAt};
+use crate::client::{ApiError, CallLog, CallRecord, Client, ClientError, Reply};
+use crate::model::*;
+use crate::runner::target::{Merchant, Target};
+use crate::signing::Algorithm;
+
+/// What the merchant is selling and how (set by the `前提` steps, used to build the button's payload).
+#[derive(Clone, Debug, Default)]
+pub struct Cart {
+    pub amount: Option<Price>,
+    pub product_type: ProductType,
+    pub kind: ChargePermissionType,
+    pub recurring: Option<RecurringMetadata>,
+    pub setup_only: bool,
+    pub can_handle_pending: bool,
+    pub extend_expiration: bool,
+    /// 今すぐ支払う (APB): the payment intent given on the button.
+    pub apb_intent: Option<PaymentIntent>,
+}
+
+/// The amounts the merchant set with Update Checkout Session; Complete must repeat them.
+#[derive(Clone, Debug)]
+pub struct Confirmed {
+    pub charge_amount: Option<Price>,
+    pub total_order_amount: Option<Price>,
+}
+
+/// The result of the last attempted call: its HTTP status, or the error it returned.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    Success(u16),
+    Failure(ApiError),
+}
+
+/// What a scenario leaves for the report.
+#[derive(Clone, Debug, Default)]
+pub struct Evidence {
+    pub calls: Vec<CallRecord>,
+    pub pages: Vec<SeenAt>,
+}
+
+#[derive(Debug, Default, cucumber::World)]
+pub struct ConformanceWorld {
+    target: Option<Arc<Target>>,
+    merchant: Option<Merchant>,
+    buyer: Option<DirectBuyer>,
+    log: CallLog,
+    pub cart: Cart,
+    pub confirmed: Option<Confirmed>,
+    pub session_id: Option<String>,
+    pub session: Option<CheckoutSession>,
+    pub landing: Option<Landing>,
+    pub permission_id: Option<String>,
+    pub charges: Vec<String>,
+    pub refunds: Vec<String>,
+    pub outcome: Option<Outcome>,
+    /// The idempotency key and body of the last Create Checkout Session, for replays (K-2).
+    pub sent: Option<(String, CreateCheckoutSessionRequest)>,
+}
+
+impl ConformanceWorld {
+    /// Called by the runner before the first step.
+    pub fn attach(&mut self, target: Arc<Target>) {
+        self.target = Some(target);
+    }
+
+    /// Called by the runner after the last step.
+    pub fn take_evidence(&mut self) -> Evidence {
+        Evidence { calls: self.log.take(), pages: self.buyer.as_mut().map(DirectBuyer::take_seen).unwrap_or_default() }
+    }
+
+    pub fn target(&self) -> anyhow::Result<&Arc<Target>> {
+        self.target.as_ref().ok_or_else(|| anyhow!("the runner attached no target"))
+    }
+
+    /// Registers this scenario's merchant (its own emulator tenant).
+    pub async fn register_merchant(&mut self, algorithm: Algorithm) -> anyhow::Result<()> {
+        let target = self.target()?.clone();
+        let merchant = target.new_merchant(algorithm).await?;
+        self.buyer = Some(DirectBuyer::new(target.endpoint.clone())?);
+        self.merchant = Some(merchant);
+        Ok(())
+    }
+
+    pub fn merchant(&self) -> anyhow::Result<&Merchant> {
+        self.merchant
+            .as_ref()
+            .ok_or_else(|| anyhow!("no merchant yet: start with 「出品者は Amazon Pay に登録済みである」"))
+    }
+
+    /// The merchant's recording client.
+    pub fn client(&self) -> anyhow::Result<Client> {
+        Ok(self.merchant()?.client.recording(self.log.clone()))
+    }
+
+    pub fn buyer(&mut self) -> anyhow::Result<&mut DirectBuyer> {
+        self.buyer.as_mut().ok_or_else(|| anyhow!("no buyer yet: the merchant must be registered first"))
+    }
+
+    pub fn session_id(&self) -> anyhow::Result<String> {
+        self.session_id.clone().ok_or_else(|| anyhow!("no Checkout Session yet"))
+    }
+
+    pub fn permission_id(&self) -> anyhow::Result<String> {
+        self.permission_id.clone().ok_or_else(|| anyhow!("no Charge Permission yet"))
+    }
+
+    /// The charge a step means: the latest, or the n-th (1-based).
+    pub fn charge_id(&self, nth: Option<usize>) -> anyhow::Result<String> {
+        let found = match nth {
+            Some(n) => self.charges.get(n.wrapping_sub(1)),
+            None => self.charges.last(),
+        };
+        found.cloned().ok_or_else(|| anyhow!("no such Charge (the scenario has {} so far)", self.charges.len()))
+    }
+
+    /// Keeps the outcome of a call. An error response is kept (and is a step failure unless the
+    /// step only `Try`s); no response at all always fails the step.
+    pub fn settle<T>(
+        &mut self,
+        attempt: Attempt,
+        what: &str,
+        result: Result<Reply<T>, ClientError>,
+    ) -> anyhow::Result<Option<T>> {
+        match result {
+            Ok(reply) => {
+                self.outcome = Some(Outcome::Success(reply.status));
+                Ok(Some(reply.value))
+            }
+            Err(ClientError::Api(e)) => {
+                self.outcome = Some(Outcome::Failure(e.clone()));
+                match attempt {
+                    Attempt::Try => Ok(None),
+                    Attempt::Must => Err(anyhow!("{what} failed: {e}")),
+                }
+            }
+            Err(e) => Err(anyhow::Error::new(e).context(format!("{what}: no usable response"))),
+        }
+    }
+
+    /// Keeps the outcome of a raw call (one whose body is deliberately not a typed request).
+    pub fn settle_raw(&mut self, raw: &crate::client::RawResponse) {
+        self.outcome = Some(match raw.error() {
+            Some(e) => Outcome::Failure(e),
+            None => Outcome::Success(raw.status),
+        });
+    }
+
+    /// The error the last attempted call returned.
+    pub fn last_error(&self) -> anyhow::Result<&ApiError> {
+        match &self.outcome {
+            Some(Outcome::Failure(e)) => Ok(e),
+            Some(Outcome::Success(status)) => {
+                bail!("the last call succeeded (HTTP {status}) but an error was expected")
+            }
+            None => bail!("no call was made"),
+        }
+    }
+
+    pub fn last_status(&self) -> anyhow::Result<u16> {
+        match &self.outcome {
+            Some(Outcome::Success(status)) => Ok(*status),
+            Some(Outcome::Failure(e)) => bail!("the last call failed: {e}"),
+            None => bail!("no call was made"),
+        }
+    }
+
+    /// Remembers the objects a Checkout Session points to.
+    pub fn saw_session(&mut self, session: CheckoutSession) {
+        self.session_id = Some(session.checkout_session_id.clone());
+        if let Some(id) = &session.charge_permission_id {
+            self.permission_id = Some(id.clone());
+        }
+        if let Some(id) = &session.charge_id {
+            if !self.charges.contains(id) {
+                self.charges.push(id.clone());
+            }
+        }
+        self.session = Some(session);
+    }
+
+    /// Where the buyer ended up, which must be the merchant's page at `path`.
+    pub fn landed_at(&self, path: &str) -> anyhow::Result<Url> {
+        let landing = self.landing.as_ref().ok_or_else(|| anyhow!("the buyer has not done anything yet"))?;
+        let url = landing.merchant_url()?.clone();
+        if url.path() != path {
+            bail!("the buyer returned to {url}, expected the merchant's {path}");
+        }
+        Ok(url)
+    }
+
+    /// The session id from the buyer's return URL (`?amazonCheckoutSessionId=…`).
+    pub fn session_id_from_landing(&self, path: &str) -> anyhow::Result<String> {
+        let url = self.landed_at(path)?;
+        url.query_pairs()
+            .find(|(k, _)| k == "amazonCheckoutSessionId")
+            .map(|(_, v)| v.into_owned())
+            .with_context(|| format!("{url} carries no amazonCheckoutSessionId"))
+    }
+
+    /// A response's JSON member, for assertions on fields the typed model does not name.
+    pub fn json<T: serde::Serialize>(value: &T) -> Value {
+        serde_json::to_value(value).unwrap_or_default()
+    }
+}
