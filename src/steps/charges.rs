@@ -34,20 +34,17 @@ async fn create_charge(
 
 #[when(regex = r"^出品者が ¥([\d,]+) のチャージを作成(する|しようとする)$")]
 async fn merchant_charges(w: &mut ConformanceWorld, amount: Yen, attempt: Attempt) -> StepResult {
-    create_charge(w, attempt, amount, false, None).await?;
-    Ok(())
+    Ok(create_charge(w, attempt, amount, false, None).await?)
 }
 
 #[when(regex = r"^出品者が ¥([\d,]+) のチャージを即時売上請求で作成(する|しようとする)$")]
 async fn merchant_charges_and_captures(w: &mut ConformanceWorld, amount: Yen, attempt: Attempt) -> StepResult {
-    create_charge(w, attempt, amount, true, None).await?;
-    Ok(())
+    Ok(create_charge(w, attempt, amount, true, None).await?)
 }
 
 #[when(regex = r"^出品者がシミュレーション「(\w+)」で ¥([\d,]+) のチャージを作成しようとする$")]
 async fn merchant_charges_simulated(w: &mut ConformanceWorld, code: String, amount: Yen) -> StepResult {
-    create_charge(w, Attempt::Try, amount, false, Some(&code)).await?;
-    Ok(())
+    Ok(create_charge(w, Attempt::Try, amount, false, Some(&code)).await?)
 }
 
 #[when(regex = r"^出品者が ¥([\d,]+) のチャージを (\d+) 回作成する$")]
@@ -76,14 +73,12 @@ async fn capture(w: &mut ConformanceWorld, attempt: Attempt, amount: Option<Yen>
 
 #[when(regex = r"^出品者がチャージを売上請求(する|しようとする)$")]
 async fn merchant_captures(w: &mut ConformanceWorld, attempt: Attempt) -> StepResult {
-    capture(w, attempt, None).await?;
-    Ok(())
+    Ok(capture(w, attempt, None).await?)
 }
 
 #[when(regex = r"^出品者がチャージの ¥([\d,]+) を売上請求する$")]
 async fn merchant_captures_part(w: &mut ConformanceWorld, amount: Yen) -> StepResult {
-    capture(w, Attempt::Must, Some(amount)).await?;
-    Ok(())
+    Ok(capture(w, Attempt::Must, Some(amount)).await?)
 }
 
 #[when(regex = r"^出品者がチャージを取り消(す|そうとする)$")]
@@ -108,14 +103,12 @@ async fn close(w: &mut ConformanceWorld, cancel_pending: bool) -> anyhow::Result
 
 #[when(regex = r"^出品者がチャージパーミッションをクローズする$")]
 async fn merchant_closes(w: &mut ConformanceWorld) -> StepResult {
-    close(w, false).await?;
-    Ok(())
+    Ok(close(w, false).await?)
 }
 
 #[when(regex = r"^出品者が保留中のチャージも取り消してチャージパーミッションをクローズする$")]
 async fn merchant_closes_cancelling(w: &mut ConformanceWorld) -> StepResult {
-    close(w, true).await?;
-    Ok(())
+    Ok(close(w, true).await?)
 }
 
 pub(super) async fn get_charge(w: &mut ConformanceWorld, nth: Option<usize>) -> anyhow::Result<Charge> {

@@ -23,14 +23,12 @@ pub(super) fn api_value<T: DeserializeOwned>(text: &str) -> anyhow::Result<T> {
 
 #[given(regex = r"^出品者は Amazon Pay に登録済みである$")]
 async fn merchant_registered(w: &mut ConformanceWorld) -> StepResult {
-    w.register_merchant(Algorithm::V2).await?;
-    Ok(())
+    Ok(w.register_merchant(Algorithm::V2).await?)
 }
 
 #[given(regex = r"^出品者は署名方式「([A-Z0-9-]+)」で Amazon Pay に登録済みである$")]
 async fn merchant_registered_with(w: &mut ConformanceWorld, algorithm: String) -> StepResult {
-    w.register_merchant(algorithm.parse()?).await?;
-    Ok(())
+    Ok(w.register_merchant(algorithm.parse()?).await?)
 }
 
 // ── the cart ─────────────────────────────────────────────────────────────────────────────────
@@ -183,14 +181,12 @@ async fn choose(w: &mut ConformanceWorld, address: Option<usize>, card: &str, bu
 
 #[when(regex = r"^購入者が末尾 (\d{4}) のカードを選んで「(続行|今すぐ支払う)」を押す$")]
 async fn choose_card(w: &mut ConformanceWorld, card: String, button: String) -> StepResult {
-    choose(w, None, &card, &button).await?;
-    Ok(())
+    Ok(choose(w, None, &card, &button).await?)
 }
 
 #[when(regex = r"^購入者が (\d+) 番目のお届け先と末尾 (\d{4}) のカードを選んで「続行」を押す$")]
 async fn choose_address_and_card(w: &mut ConformanceWorld, address: usize, card: String) -> StepResult {
-    choose(w, Some(address), &card, "続行").await?;
-    Ok(())
+    Ok(choose(w, Some(address), &card, "続行").await?)
 }
 
 /// Button, sign-in and choice in one step, for scenarios about what comes after.
@@ -202,8 +198,7 @@ async fn checkout_as_buyer(w: &mut ConformanceWorld, card: &str, button: &str) -
 
 #[when(regex = r"^購入者が Amazon Pay でサインインし、末尾 (\d{4}) のカードで「(続行|今すぐ支払う)」を押す$")]
 async fn buyer_checkout(w: &mut ConformanceWorld, card: String, button: String) -> StepResult {
-    checkout_as_buyer(w, &card, &button).await?;
-    Ok(())
+    Ok(checkout_as_buyer(w, &card, &button).await?)
 }
 
 #[then(regex = r"^購入者はレビュー画面に戻る$")]
@@ -328,8 +323,7 @@ pub(super) async fn confirm_amount(w: &mut ConformanceWorld, intent: PaymentInte
 
 #[when(regex = r"^出品者が支払い意図「(\w+)」で金額を確定する$")]
 async fn merchant_confirms(w: &mut ConformanceWorld, intent: String) -> StepResult {
-    confirm_amount(w, api_value(&intent)?).await?;
-    Ok(())
+    Ok(confirm_amount(w, api_value(&intent)?).await?)
 }
 
 #[when(regex = r"^出品者が注文額 ¥([\d,]+) のうち ¥([\d,]+) を今回のオーソリ額として確定する$")]
@@ -346,8 +340,7 @@ async fn merchant_confirms_part(w: &mut ConformanceWorld, total: Yen, now: Yen) 
 
 #[when(regex = r"^出品者が支払い方法の保存のみを確定する$")]
 async fn merchant_confirms_setup(w: &mut ConformanceWorld) -> StepResult {
-    update(w, None).await?;
-    Ok(())
+    Ok(update(w, None).await?)
 }
 
 #[then(regex = r"^購入者を Amazon Pay に戻す URL \(amazonPayRedirectUrl\) が返される$")]
@@ -395,14 +388,12 @@ pub(super) async fn complete(w: &mut ConformanceWorld, attempt: Attempt, amount:
 
 #[when(regex = r"^出品者がチェックアウトセッションを完了(する|しようとする)$")]
 async fn merchant_completes(w: &mut ConformanceWorld, attempt: Attempt) -> StepResult {
-    complete(w, attempt, None).await?;
-    Ok(())
+    Ok(complete(w, attempt, None).await?)
 }
 
 #[when(regex = r"^出品者が ¥([\d,]+) でチェックアウトセッションを完了しようとする$")]
 async fn merchant_completes_with(w: &mut ConformanceWorld, amount: Yen) -> StepResult {
-    complete(w, Attempt::Try, Some(amount)).await?;
-    Ok(())
+    Ok(complete(w, Attempt::Try, Some(amount)).await?)
 }
 
 /// The whole checkout up to a completed session, for scenarios about what comes after it.
@@ -442,8 +433,7 @@ async fn order_completed(w: &mut ConformanceWorld, card: String, amount: Yen, in
 
 #[given(regex = r"^購入者が末尾 (\d{4}) のカードでチェックアウトを終え、出品者が支払い意図「(\w+)」で完了済みである$")]
 async fn cart_completed(w: &mut ConformanceWorld, card: String, intent: String) -> StepResult {
-    checked_out(w, &card, &intent).await?;
-    Ok(())
+    Ok(checked_out(w, &card, &intent).await?)
 }
 
 #[given(regex = r"^購入者がサインインして末尾 (\d{4}) のカードを選び、レビュー画面に戻っている$")]

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context as _};
-use serde_json::Value;
 use url::Url;
 
 use super::Attempt;
@@ -207,10 +206,5 @@ impl ConformanceWorld {
             .find(|(k, _)| k == "amazonCheckoutSessionId")
             .map(|(_, v)| v.into_owned())
             .with_context(|| format!("{url} carries no amazonCheckoutSessionId"))
-    }
-
-    /// A response's JSON member, for assertions on fields the typed model does not name.
-    pub fn json<T: serde::Serialize>(value: &T) -> Value {
-        serde_json::to_value(value).unwrap_or_default()
     }
 }

@@ -1,0 +1,96 @@
+//! `apay-conformance run` as a user runs it: the shipped features pass and write the four report
+//! files; a deliberately broken expectation turns its self-check item ❌ and the exit code 1.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_apay-conformance"))
+        .arg("run")
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+fn report(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("selfcheck.json")).unwrap()).unwrap()
+}
+
+fn item<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["items"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap()
+}
+
+#[test]
+fn the_shipped_features_pass_in_english_too_and_write_four_report_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["--report-dir", dir.path().to_str().unwrap(), "--lang", "en", "--quiet"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    for file in ["selfcheck.html", "selfcheck.json", "selfcheck.md", "junit.xml"] {
+        assert!(dir.path().join(file).is_file(), "{file} written");
+        assert!(String::from_utf8_lossy(&out.stdout).contains(file), "{file} named on stdout");
+    }
+    assert!(stderr.contains("✅ self-check items: 35 passed, 0 failed, 0 not run"), "{stderr}");
+    let report = report(dir.path());
+    assert_eq!(item(&report, "I-1")["status"], "passed");
+    assert_eq!(item(&report, "I-1")["title"], "15 % / ¥8,400 over-authorization");
+    let html = std::fs::read_to_string(dir.path().join("selfcheck.html")).unwrap();
+    assert!(html.contains("self-check") && html.contains("✅"));
+}
+
+#[test]
+fn a_broken_expectation_fails_its_item_and_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    // A-2 with the wrong expected state: AuthorizeWithCapture gives Captured, not Authorized.
+    let feature = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("features/01_onetime.feature"))
+        .unwrap()
+        .replace(
+            "かつ チャージは「Captured」で、金額は ¥8,000 である",
+            "かつ チャージは「Authorized」で、金額は ¥8,000 である",
+        );
+    std::fs::write(dir.path().join("broken.feature"), feature).unwrap();
+    let reports = dir.path().join("reports");
+    let out = run(&[
+        "--features",
+        dir.path().join("broken.feature").to_str().unwrap(),
+        "--report-dir",
+        reports.to_str().unwrap(),
+        "--tags",
+        "@check:A-2",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("❌") && stderr.contains("the Charge is Captured"), "the failure is shown: {stderr}");
+
+    let report = report(&reports);
+    assert_eq!(item(&report, "A-2")["status"], "failed");
+    assert_eq!(item(&report, "A-1")["status"], "notRun", "filtered out by --tags, so not run");
+    let failed = report["scenarios"].as_array().unwrap().iter().find(|s| s["status"] == "failed").unwrap();
+    let step = failed["steps"].as_array().unwrap().iter().find(|s| s["status"] == "failed").unwrap();
+    assert!(step["text"].as_str().unwrap().contains("Authorized"));
+    let junit = std::fs::read_to_string(reports.join("junit.xml")).unwrap();
+    assert!(junit.contains("failures=\"1\""), "{junit}");
+    let markdown = std::fs::read_to_string(reports.join("selfcheck.md")).unwrap();
+    assert!(markdown.contains("A-2") && markdown.contains("❌"), "{markdown}");
+}
+
+#[test]
+fn a_step_without_a_definition_is_a_failure_not_a_silent_skip() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("typo.feature"),
+        "# language: ja\n機能: 誤記\n  @check:G-1\n  シナリオ: 定義のない手順\n    前提 出品者は Amazon Pay に登録済みである\n    もし 出品者が注文を取り消しする\n",
+    )
+    .unwrap();
+    let reports = dir.path().join("reports");
+    let out = run(&["--features", dir.path().to_str().unwrap(), "--report-dir", reports.to_str().unwrap(), "-q"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = report(&reports);
+    assert_eq!(item(&report, "G-1")["status"], "failed");
+    assert_eq!(item(&report, "A-1")["status"], "notRun");
+    let text = report.to_string();
+    assert!(text.contains("no step definition matches"), "{text}");
+}
