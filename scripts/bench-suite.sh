@@ -14,7 +14,7 @@ for i in $(seq "$runs"); do
   start=$(date +%s.%N)
   "$bin" run --buyer direct --quiet --report-dir "$out/reports" >/dev/null 2>"$out/stderr" || { cat "$out/stderr"; exit 1; }
   end=$(date +%s.%N)
-  t=$(echo "$end - $start" | bc)
+  t=$(awk "BEGIN { print $end - $start }")
   times+=("$t")
   printf 'run %d: %.2f s  %s\n' "$i" "$t" "$(tail -1 "$out/stderr")"
 done
