@@ -206,7 +206,7 @@ mod tests {
         assert!(html.contains("expected Captured, got Authorized"));
         assert!(html.contains("12.3 s"));
         // The buyer is shown as present but masked, and bodies are indented for reading.
-        assert!(html.contains("山****") && !html.contains("太郎"));
+        assert!(html.contains("山***") && !html.contains("太郎"));
         assert!(html.contains("\n  &quot;checkoutSessionId&quot;: &quot;cs-1&quot;"));
         assert!(html.contains("Authorized → <b>Captured</b>"));
         assert!(html.contains("状態遷移"));
