@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use cucumber::{then, when};
 
-use super::checkout::api_value;
+use super::checkout::{api_value, expect_status};
 use super::{Attempt, ConformanceWorld, StepResult, Yen};
 use crate::model::*;
 
@@ -119,23 +119,8 @@ pub(super) async fn get_charge(w: &mut ConformanceWorld, nth: Option<usize>) -> 
 
 #[then(regex = r"^(?:(\d+) 回目の)?チャージは「(\w+)」(?:、理由は「(\w+)」)?である$")]
 async fn charge_state(w: &mut ConformanceWorld, nth: String, state: String, reason: String) -> StepResult {
-    let expected: ChargeState = api_value(&state)?;
     let charge = get_charge(w, nth.parse().ok()).await?;
-    let details = &charge.status_details;
-    ensure!(
-        details.state == expected,
-        "the Charge is {:?} ({:?}), expected {state}",
-        details.state,
-        details.reason_code
-    );
-    if !reason.is_empty() {
-        ensure!(
-            details.reason_code.as_deref() == Some(&reason),
-            "the reason is {:?}, expected {reason}",
-            details.reason_code
-        );
-    }
-    Ok(())
+    Ok(expect_status("Charge", &charge.status_details, &state, &reason)?)
 }
 
 #[then(regex = r"^チャージは「(\w+)」で、金額は ¥([\d,]+) である$")]

@@ -15,6 +15,23 @@ pub(super) const REVIEW: &str = "/checkout/review";
 pub(super) const RESULT: &str = "/checkout/result";
 pub(super) const CANCEL: &str = "/cart";
 
+/// Compares an object's `statusDetails` with the state (and, when given, the reason) a step names.
+pub(super) fn expect_status<S>(
+    object: &str,
+    details: &StatusDetails<S>,
+    state: &str,
+    reason: &str,
+) -> anyhow::Result<()>
+where
+    S: DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let expected: S = api_value(state)?;
+    let got = (&details.state, details.reason_code.as_deref());
+    ensure!(got.0 == &expected, "the {object} is {:?} ({:?}), expected {state}", got.0, got.1);
+    ensure!(reason.is_empty() || got.1 == Some(reason), "the {object}'s reason is {:?}, expected {reason}", got.1);
+    Ok(())
+}
+
 /// Parses an API enum value as written in a feature (`Authorize`, `Chargeable` …).
 pub(super) fn api_value<T: DeserializeOwned>(text: &str) -> anyhow::Result<T> {
     serde_json::from_value(serde_json::Value::String(text.to_owned()))
@@ -447,23 +464,8 @@ async fn on_review(w: &mut ConformanceWorld, card: String) -> StepResult {
 
 #[then(regex = r"^チェックアウトセッションは「(\w+)」(?:、理由は「(\w+)」)?である$")]
 async fn session_state(w: &mut ConformanceWorld, state: String, reason: String) -> StepResult {
-    let expected: CheckoutSessionState = api_value(&state)?;
     let session = get_session(w).await?;
-    let details = &session.status_details;
-    ensure!(
-        details.state == expected,
-        "the Checkout Session is {:?} ({:?}), expected {state}",
-        details.state,
-        details.reason_code
-    );
-    if !reason.is_empty() {
-        ensure!(
-            details.reason_code.as_deref() == Some(&reason),
-            "the reason is {:?}, expected {reason}",
-            details.reason_code
-        );
-    }
-    Ok(())
+    Ok(expect_status("Checkout Session", &session.status_details, &state, &reason)?)
 }
 
 #[then(regex = r"^レビュー画面に購入者の氏名とメールアドレスがある$")]
