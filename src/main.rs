@@ -62,7 +62,8 @@ struct RunArgs {
     /// An emulator already running (e.g. `apay-conformance serve`) instead of the embedded one.
     #[arg(long, value_name = "URL")]
     endpoint: Option<String>,
-    /// Who plays the buyer: auto picks the browser when available (not built yet: direct).
+    /// Who plays the buyer: browser (Chromium via ChromeDriver), direct (HTTP form posts), or auto:
+    /// the browser when installed, else direct (with CI=true a missing browser is an error).
     #[arg(long, value_enum, default_value = "auto")]
     buyer: BuyerMode,
     /// Only the scenarios matching this tag expression, e.g. "@flow:onetime and not @clock".
@@ -264,7 +265,14 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         features: args.features.unwrap_or_else(default_features),
         progress: !args.quiet,
     };
-    let outcome = apay_conformance::runner::run(options).await?;
+    // Ctrl-C drops the run, and with it the browser pool, whose drop stops ChromeDriver and Chromium.
+    let outcome = tokio::select! {
+        outcome = apay_conformance::runner::run(options) => outcome?,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("interrupted: stopping the browser and the emulator");
+            return Ok(ExitCode::from(130));
+        }
+    };
     let summary = &outcome.report.summary;
     let items = summary.items_passed + summary.items_failed + summary.items_not_run;
     let icon = if summary.is_success() { "✅" } else { "❌" };

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use apay_conformance::buyer::BuyerMode;
 use apay_conformance::report::{RunReport, ScenarioReport, Status};
 use apay_conformance::runner::{run, RunOptions};
 use serde_json::{json, Value};
@@ -112,7 +113,14 @@ fn by_feature(report: &RunReport) -> BTreeMap<String, Vec<Value>> {
 fn main() -> ExitCode {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let report_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("conformance-report");
-    let options = RunOptions { report_dir: Some(report_dir), features: root.join("features"), ..RunOptions::default() };
+    // The direct buyer: snapshots must not depend on whether a browser is installed (the browser
+    // buyer has its own test, and `.ci/run` runs the suite with it).
+    let options = RunOptions {
+        report_dir: Some(report_dir),
+        features: root.join("features"),
+        buyer: BuyerMode::Direct,
+        ..RunOptions::default()
+    };
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     let outcome = match runtime.block_on(run(options)) {
         Ok(outcome) => outcome,

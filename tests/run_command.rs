@@ -6,9 +6,10 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+/// `run` with the direct buyer: these tests are about running and reporting, not the browser.
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_apay-conformance"))
-        .arg("run")
+        .args(["run", "--buyer", "direct"])
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()

@@ -49,7 +49,7 @@ fn form_of(element: ElementRef<'_>) -> Option<ElementRef<'_>> {
 }
 
 /// Visible texts by `data-testid`, masked where they name the buyer or an address.
-fn texts(document: &Html) -> Vec<(String, String)> {
+pub(super) fn texts(document: &Html) -> Vec<(String, String)> {
     document
         .select(&selector("[data-testid]"))
         .filter(|e| !matches!(e.value().name(), "input" | "form" | "main"))
@@ -71,7 +71,7 @@ fn texts(document: &Html) -> Vec<(String, String)> {
 }
 
 /// The URL as the report shows it: a `buyerToken` identifies the buyer, so its value is masked.
-fn shown_url(url: &Url) -> String {
+pub(super) fn shown_url(url: &Url) -> String {
     let mut shown = url.clone();
     let pairs: Vec<(String, String)> = url
         .query_pairs()

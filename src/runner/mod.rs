@@ -17,6 +17,8 @@ use cucumber::World as _;
 use futures::FutureExt as _;
 use url::Url;
 
+use crate::buyer::browser::{find_programs, Browser};
+use crate::buyer::shop::Shop;
 use crate::buyer::BuyerMode;
 use crate::emulator::listen::{self, ListenOptions};
 use crate::report::{self, Header, Lang, RunReport};
@@ -87,7 +89,20 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
         (None, Some(running)) => Url::parse(&running.http_url())?,
         (None, None) => unreachable!("an emulator was started when no endpoint was given"),
     };
-    let target = Arc::new(Target::emulator(endpoint.clone())?);
+    let browser = match start_browser(options.buyer, &endpoint).await {
+        Ok(browser) => browser,
+        Err(e) => {
+            if let Some(running) = embedded {
+                running.shutdown().await;
+            }
+            return Err(e);
+        }
+    };
+    let (buyer, browser_version) = match &browser {
+        Some((pool, _)) => ("browser", Some(pool.version.clone())),
+        None => ("direct", None),
+    };
+    let target = Arc::new(Target::emulator(endpoint.clone(), browser.clone())?);
     let evidence: EvidenceStore = Arc::default();
 
     let collector = {
@@ -102,11 +117,16 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
                 futures::future::ready(()).boxed_local()
             })
             .after(move |feature, _, scenario, _, world| {
-                if let Some(world) = world {
-                    let key = key_of(feature, scenario);
-                    after_store.lock().unwrap_or_else(|e| e.into_inner()).insert(key, world.take_evidence());
+                let store = after_store.clone();
+                let key = key_of(feature, scenario);
+                async move {
+                    if let Some(world) = world {
+                        let evidence = world.take_evidence();
+                        world.finish().await;
+                        store.lock().unwrap_or_else(|e| e.into_inner()).insert(key, evidence);
+                    }
                 }
-                futures::future::ready(()).boxed_local()
+                .boxed_local()
             })
             .filter_run(options.features.clone(), move |feature, rule, scenario| {
                 tags.as_ref().is_none_or(|t| {
@@ -115,6 +135,10 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
             })
             .await
     };
+    if let Some((pool, shop)) = &browser {
+        pool.shutdown().await;
+        shop.stop();
+    }
     if let Some(running) = embedded {
         running.shutdown().await;
     }
@@ -137,8 +161,8 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
         store_id: Some(target::STORE_ID.into()),
         public_key_id: "SANDBOX-… (one emulator key per scenario)".into(),
         algorithm: Algorithm::V2.to_string(),
-        buyer: "direct".into(),
-        browser: None,
+        buyer: buyer.into(),
+        browser: browser_version,
         harness_version: env!("CARGO_PKG_VERSION").into(),
         started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
         duration_ms: started.elapsed().as_millis() as u64,
@@ -153,6 +177,23 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
         None => Vec::new(),
     };
     Ok(RunOutcome { report, files })
+}
+
+/// The browser buyer's pool and merchant pages, when the mode asks for (or, `auto`, allows) them.
+async fn start_browser(mode: BuyerMode, amazon: &Url) -> anyhow::Result<Option<(Arc<Browser>, Arc<Shop>)>> {
+    let wanted = match mode {
+        BuyerMode::Direct => false,
+        BuyerMode::Browser => true,
+        // In CI a missing browser must fail the build, not quietly fall back.
+        BuyerMode::Auto => find_programs().is_ok() || std::env::var("CI").is_ok_and(|v| v == "true"),
+    };
+    if !wanted {
+        return Ok(None);
+    }
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let pool = Browser::start(cores).await.context("--buyer browser")?;
+    let shop = Shop::start(amazon.clone()).await?;
+    Ok(Some((pool, Arc::new(shop))))
 }
 
 /// A feature file that does not parse fails the run, visibly, as a scenario of its own.

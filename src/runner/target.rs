@@ -2,6 +2,7 @@
 //! registers its own merchant key with it (a tenant), so scenarios run concurrently without
 //! seeing each other's objects, and `@clock` scenarios move only their own tenant's clock.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
@@ -9,6 +10,8 @@ use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use serde_json::json;
 use url::Url;
 
+use crate::buyer::browser::Browser;
+use crate::buyer::shop::Shop;
 use crate::client::{Client, ClientOptions};
 use crate::signing::{Algorithm, PrivateKey, Signer};
 
@@ -27,8 +30,10 @@ pub struct Merchant {
 pub struct Target {
     /// API base, and also where `checkout.js` and the hosted pages are served.
     pub endpoint: Url,
-    /// The merchant's own site: review, result and cancel URLs point here.
+    /// The merchant's site for the direct buyer (never fetched): review, result and cancel URLs.
     pub merchant_site: Url,
+    /// For the browser buyer: Chromium's session pool and the harness's merchant pages.
+    pub browser: Option<(Arc<Browser>, Arc<Shop>)>,
     key_pem: String,
     public_pem: String,
     control: reqwest::Client,
@@ -42,7 +47,7 @@ impl std::fmt::Debug for Target {
 
 impl Target {
     /// One fresh RSA key for the whole run: generated, never written anywhere, forgotten at exit.
-    pub fn emulator(endpoint: Url) -> anyhow::Result<Self> {
+    pub fn emulator(endpoint: Url, browser: Option<(Arc<Browser>, Arc<Shop>)>) -> anyhow::Result<Self> {
         let key =
             rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).context("cannot generate the run's RSA key")?;
         let key_pem = key.to_pkcs8_pem(LineEnding::LF).context("cannot encode the run's key")?.to_string();
@@ -54,17 +59,13 @@ impl Target {
             .build()
             .context("cannot build the control client")?;
         let merchant_site = Url::parse("https://shop.example.jp/").expect("a valid URL");
-        Ok(Target { endpoint, merchant_site, key_pem, public_pem, control })
+        Ok(Target { endpoint, merchant_site, browser, key_pem, public_pem, control })
     }
 
     /// The sign-in of the test buyer who holds every simulation card.
     pub fn test_buyer(&self) -> (String, String) {
         let buyer = &crate::emulator::simulation::TEST_BUYERS[0];
         (buyer.email.to_owned(), buyer.password.to_owned())
-    }
-
-    pub fn merchant_url(&self, path: &str) -> Url {
-        self.merchant_site.join(path).expect("merchant paths are relative URLs")
     }
 
     async fn control(&self, path: &str, body: serde_json::Value) -> anyhow::Result<serde_json::Value> {

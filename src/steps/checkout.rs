@@ -7,13 +7,13 @@ use serde::de::DeserializeOwned;
 
 use super::world::{Cart, Confirmed};
 use super::{Attempt, ConformanceWorld, StepResult, Yen};
-use crate::buyer::ButtonClick;
+use crate::buyer::{ButtonClick, Change};
 use crate::model::*;
 use crate::signing::Algorithm;
 
-pub(super) const REVIEW: &str = "/checkout/review";
-pub(super) const RESULT: &str = "/checkout/result";
-pub(super) const CANCEL: &str = "/cart";
+pub(super) const REVIEW: &str = "checkout/review";
+pub(super) const RESULT: &str = "checkout/result";
+pub(super) const CANCEL: &str = "cart";
 
 /// Compares an object's `statusDetails` with the state (and, when given, the reason) a step names.
 pub(super) fn expect_status<S>(
@@ -102,9 +102,8 @@ async fn apb_button(w: &mut ConformanceWorld, intent: String) -> StepResult {
 
 /// The button's `payloadJSON`, as the merchant's server builds it for `renderButton`.
 fn button_payload(w: &ConformanceWorld) -> anyhow::Result<CreateCheckoutSessionRequest> {
-    let target = w.target()?;
     let cart = &w.cart;
-    let url = |path: &str| Some(target.merchant_url(path).to_string());
+    let url = |path: &str| w.merchant_url(path).ok().map(String::from);
     let mut web = WebCheckoutDetails { checkout_cancel_url: url(CANCEL), ..WebCheckoutDetails::default() };
     let mut payment = PaymentDetails::default();
     let mut address_details = None;
@@ -174,7 +173,11 @@ async fn click_button(w: &mut ConformanceWorld) -> StepResult {
         algorithm: merchant.client.signer().algorithm.to_string(),
         product_type: serde_json::to_value(w.cart.product_type)?.as_str().unwrap_or("PayAndShip").to_owned(),
     };
-    let landing = w.buyer()?.click_button(&click).await?;
+    let cart = w.merchant_url(CANCEL)?;
+    if let (Some((_, shop)), Ok(site)) = (&w.target()?.browser, w.merchant_url("")) {
+        shop.set_button(&site, click.clone(), w.cart.amount.as_ref().map(|p| p.amount.to_string()));
+    }
+    let landing = w.buyer()?.click_button(&click, &cart).await?;
     w.landing = Some(landing);
     Ok(())
 }
@@ -190,7 +193,7 @@ async fn sign_in(w: &mut ConformanceWorld) -> StepResult {
 async fn choose(w: &mut ConformanceWorld, address: Option<usize>, card: &str, button: &str) -> anyhow::Result<()> {
     let buyer = w.buyer()?;
     let expected = if button == "今すぐ支払う" { "pay-now" } else { "continue" };
-    ensure!(buyer.sees(expected), "the Amazon Pay page offers no 「{button}」 button");
+    ensure!(buyer.sees(expected).await, "the Amazon Pay page offers no 「{button}」 button");
     let landing = buyer.choose_and_submit(address.map(|n| n - 1), Some(card)).await?;
     w.landing = Some(landing);
     Ok(())
@@ -247,12 +250,13 @@ async fn back_on_page(w: &mut ConformanceWorld, page: String) -> StepResult {
 
 #[when(regex = r"^購入者がレビュー画面で(お届け先|支払い方法)の「変更」を押す$")]
 async fn change(w: &mut ConformanceWorld, what: String) -> StepResult {
-    let action = if what == "お届け先" { "changeAddress" } else { "changePayment" };
+    let (change, action) =
+        if what == "お届け先" { (Change::Address, "changeAddress") } else { (Change::Payment, "changePayment") };
     let id = w.session_id()?;
-    // What `amazon.Pay.bindChangeAction` does on click.
+    // Where `amazon.Pay.bindChangeAction` sends the buyer.
     let mut url = w.target()?.endpoint.join(&format!("/hosted/checkout-sessions/{id}"))?;
     url.query_pairs_mut().append_pair("changeAction", action);
-    let landing = w.buyer()?.open(&url).await?;
+    let landing = w.buyer()?.change(change, &url).await?;
     w.landing = Some(landing);
     Ok(())
 }
@@ -266,7 +270,7 @@ async fn cancel_link(w: &mut ConformanceWorld) -> StepResult {
 
 #[then(regex = r"^Amazon Pay の画面に請求額 ¥([\d,]+) が表示されている$")]
 async fn page_shows_amount(w: &mut ConformanceWorld, amount: Yen) -> StepResult {
-    let shown = w.buyer()?.text("amount").context("the page shows no amount")?;
+    let shown = w.buyer()?.text("amount").await.context("the page shows no amount")?;
     let shown: Yen = shown.parse().map_err(|e: String| anyhow!(e))?;
     ensure!(shown == amount, "the page shows {shown}, expected {amount}");
     Ok(())
@@ -274,7 +278,7 @@ async fn page_shows_amount(w: &mut ConformanceWorld, amount: Yen) -> StepResult 
 
 #[then(regex = r"^Amazon Pay の画面に出品者が指定したお届け先が表示されている$")]
 async fn page_shows_merchant_address(w: &mut ConformanceWorld) -> StepResult {
-    let shown = w.buyer()?.text("merchant-address").context("the page shows no address from the merchant")?;
+    let shown = w.buyer()?.text("merchant-address").await.context("the page shows no address from the merchant")?;
     let expected = merchant_collected_address();
     for part in [expected.postal_code, expected.address_line1, expected.name].into_iter().flatten() {
         ensure!(shown.contains(&part), "the address shown ({shown}) lacks {part}");
@@ -284,7 +288,7 @@ async fn page_shows_merchant_address(w: &mut ConformanceWorld) -> StepResult {
 
 #[then(regex = r"^Amazon Pay の画面に支払い頻度「(.+)」が表示されている$")]
 async fn page_shows_frequency(w: &mut ConformanceWorld, frequency: String) -> StepResult {
-    let shown = w.buyer()?.text("recurring-frequency").context("the page shows no recurring frequency")?;
+    let shown = w.buyer()?.text("recurring-frequency").await.context("the page shows no recurring frequency")?;
     ensure!(shown.contains(&frequency), "the page shows 「{shown}」, expected 「{frequency}」");
     Ok(())
 }
@@ -307,7 +311,7 @@ async fn merchant_gets_session(w: &mut ConformanceWorld) -> StepResult {
 
 async fn update(w: &mut ConformanceWorld, payment: Option<PaymentDetails>) -> anyhow::Result<()> {
     let id = w.session_id()?;
-    let result_url = w.target()?.merchant_url(RESULT).to_string();
+    let result_url = w.merchant_url(RESULT)?.to_string();
     let request = UpdateCheckoutSessionRequest {
         web_checkout_details: Some(WebCheckoutDetails {
             checkout_result_return_url: Some(result_url),
@@ -376,7 +380,7 @@ async fn buyer_places_order(w: &mut ConformanceWorld) -> StepResult {
         .amazon_pay_redirect_url()
         .context("the review page has no amazonPayRedirectUrl to send the buyer to")?;
     let url = url::Url::parse(url)?;
-    let landing = w.buyer()?.open(&url).await?;
+    let landing = w.buyer()?.place_order(&url).await?;
     w.landing = Some(landing);
     Ok(())
 }
@@ -432,7 +436,7 @@ async fn checked_out(w: &mut ConformanceWorld, card: &str, intent: &str) -> anyh
         }
         let url = w.session.as_ref().and_then(|s| s.amazon_pay_redirect_url()).context("no amazonPayRedirectUrl")?;
         let url = url::Url::parse(url)?;
-        let landing = w.buyer()?.open(&url).await?;
+        let landing = w.buyer()?.place_order(&url).await?;
         w.landing = Some(landing);
         w.landed_at(RESULT)?;
     }

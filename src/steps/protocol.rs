@@ -10,10 +10,9 @@ use crate::model::*;
 use crate::operation::Operation;
 
 fn create_request(w: &ConformanceWorld, reference: &str) -> anyhow::Result<CreateCheckoutSessionRequest> {
-    let target = w.target()?;
     Ok(CreateCheckoutSessionRequest {
         web_checkout_details: Some(WebCheckoutDetails {
-            checkout_review_return_url: Some(target.merchant_url(REVIEW).to_string()),
+            checkout_review_return_url: Some(w.merchant_url(REVIEW)?.to_string()),
             ..WebCheckoutDetails::default()
         }),
         store_id: Some(w.merchant()?.store_id.clone()),

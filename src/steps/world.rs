@@ -7,8 +7,9 @@ use anyhow::{anyhow, Context as _};
 use url::Url;
 
 use super::Attempt;
+use crate::buyer::browser::BrowserBuyer;
 use crate::buyer::direct::DirectBuyer;
-use crate::buyer::{Landing, SeenAt};
+use crate::buyer::{Buyer, Landing, SeenAt};
 use crate::client::{ApiError, CallLog, CallRecord, Client, ClientError, Reply};
 use crate::model::*;
 use crate::runner::target::{Merchant, Target};
@@ -53,7 +54,9 @@ pub struct Evidence {
 pub struct ConformanceWorld {
     target: Option<Arc<Target>>,
     merchant: Option<Merchant>,
-    buyer: Option<DirectBuyer>,
+    buyer: Option<Buyer>,
+    /// The merchant's site: its review, result and cancel pages.
+    merchant_site: Option<Url>,
     log: CallLog,
     pub cart: Cart,
     pub confirmed: Option<Confirmed>,
@@ -76,7 +79,20 @@ impl ConformanceWorld {
 
     /// Called by the runner after the last step.
     pub fn take_evidence(&mut self) -> Evidence {
-        Evidence { calls: self.log.take(), pages: self.buyer.as_mut().map(DirectBuyer::take_seen).unwrap_or_default() }
+        Evidence { calls: self.log.take(), pages: self.buyer.as_mut().map(Buyer::take_seen).unwrap_or_default() }
+    }
+
+    /// Called by the runner after the last step: the browser session goes back to the pool and
+    /// the merchant's store closes.
+    pub async fn finish(&mut self) {
+        if let Some(buyer) = self.buyer.as_mut() {
+            buyer.release().await;
+        }
+        if let (Some(target), Some(site)) = (&self.target, &self.merchant_site) {
+            if let Some((_, shop)) = &target.browser {
+                shop.close_store(site);
+            }
+        }
     }
 
     pub fn target(&self) -> anyhow::Result<&Arc<Target>> {
@@ -87,9 +103,23 @@ impl ConformanceWorld {
     pub async fn register_merchant(&mut self, algorithm: Algorithm) -> anyhow::Result<()> {
         let target = self.target()?.clone();
         let merchant = target.new_merchant(algorithm).await?;
-        self.buyer = Some(DirectBuyer::new(target.endpoint.clone())?);
+        let (buyer, site) = match &target.browser {
+            Some((pool, shop)) => (
+                Buyer::Browser(BrowserBuyer::new(pool.clone(), target.endpoint.clone())),
+                shop.open_store(merchant.client.clone()),
+            ),
+            None => (Buyer::Direct(DirectBuyer::new(target.endpoint.clone())?), target.merchant_site.clone()),
+        };
+        self.buyer = Some(buyer);
+        self.merchant_site = Some(site);
         self.merchant = Some(merchant);
         Ok(())
+    }
+
+    /// A page of the merchant's site, e.g. `checkout/review`.
+    pub fn merchant_url(&self, path: &str) -> anyhow::Result<Url> {
+        let site = self.merchant_site.as_ref().ok_or_else(|| anyhow!("no merchant yet"))?;
+        Ok(site.join(path)?)
     }
 
     pub fn merchant(&self) -> anyhow::Result<&Merchant> {
@@ -103,7 +133,7 @@ impl ConformanceWorld {
         Ok(self.merchant()?.client.recording(self.log.clone()))
     }
 
-    pub fn buyer(&mut self) -> anyhow::Result<&mut DirectBuyer> {
+    pub fn buyer(&mut self) -> anyhow::Result<&mut Buyer> {
         self.buyer.as_mut().ok_or_else(|| anyhow!("no buyer yet: the merchant must be registered first"))
     }
 
@@ -193,8 +223,9 @@ impl ConformanceWorld {
     pub fn landed_at(&self, path: &str) -> anyhow::Result<Url> {
         let landing = self.landing.as_ref().ok_or_else(|| anyhow!("the buyer has not done anything yet"))?;
         let url = landing.merchant_url()?.clone();
-        if url.path() != path {
-            bail!("the buyer returned to {url}, expected the merchant's {path}");
+        let expected = self.merchant_url(path)?;
+        if (url.origin(), url.path()) != (expected.origin(), expected.path()) {
+            bail!("the buyer returned to {url}, expected the merchant's {expected}");
         }
         Ok(url)
     }
