@@ -32,6 +32,11 @@ pub const MERCHANT_ID: Key = Key { env: "AMAZON_PAY_MERCHANT_ID", file: "merchan
 pub const STORE_ID: Key = Key { env: "AMAZON_PAY_STORE_ID", file: "store_id", flag: "--store-id" };
 pub const ALGORITHM: Key = Key { env: "AMAZON_PAY_ALGORITHM", file: "algorithm", flag: "--algorithm" };
 pub const ENDPOINT: Key = Key { env: "AMAZON_PAY_ENDPOINT", file: "endpoint", flag: "--endpoint" };
+/// The sandbox test buyer (Seller Central → Integration → Test Accounts) the browser signs in as.
+pub const TEST_BUYER_EMAIL: Key =
+    Key { env: "AMAZON_PAY_TEST_BUYER_EMAIL", file: "test_buyer_email", flag: "(no flag)" };
+pub const TEST_BUYER_PASSWORD: Key =
+    Key { env: "AMAZON_PAY_TEST_BUYER_PASSWORD", file: "test_buyer_password", flag: "(no flag)" };
 
 /// Where a value came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,6 +95,8 @@ struct FileSettings {
     store_id: Option<String>,
     algorithm: Option<String>,
     endpoint: Option<String>,
+    test_buyer_email: Option<String>,
+    test_buyer_password: Option<String>,
 }
 
 /// Values given on the command line; `None` means "not given".
@@ -115,6 +122,8 @@ pub struct Config {
     pub store_id: Option<String>,
     pub algorithm: Algorithm,
     pub endpoint: Option<Url>,
+    /// The test buyer's e-mail and password: a password, so never printed.
+    pub test_buyer: Option<(String, String)>,
 }
 
 impl Config {
@@ -161,8 +170,22 @@ impl Config {
                     .ok()
                     .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
                     .ok_or_else(|| ConfigError::Invalid {
-                        origin: s.source,
+                        origin: s.source.clone(),
                         message: format!("`{}` is not an http:// or https:// URL", s.value),
+                    })
+                    .and_then(|u| {
+                        // Amazon's production path; this tool never moves real money.
+                        let live = u.path_segments().is_some_and(|mut p| p.any(|seg| seg.eq_ignore_ascii_case("live")));
+                        if live {
+                            return Err(ConfigError::Invalid {
+                                origin: s.source.clone(),
+                                message: format!(
+                                    "`{}` is a /live/ path; apay-conformance only talks to the sandbox",
+                                    s.value
+                                ),
+                            });
+                        }
+                        Ok(u)
                     })
             })
             .transpose()?;
@@ -180,6 +203,9 @@ impl Config {
             store_id: pick(STORE_ID, &f.store_id, &flags.store_id).map(|s| s.value),
             algorithm,
             endpoint,
+            test_buyer: pick(TEST_BUYER_EMAIL, &f.test_buyer_email, &None)
+                .zip(pick(TEST_BUYER_PASSWORD, &f.test_buyer_password, &None))
+                .map(|(email, password)| (email.value, password.value)),
         })
     }
 
@@ -217,6 +243,10 @@ impl fmt::Debug for Config {
             .field("store_id", &self.store_id.as_deref().map(mask))
             .field("algorithm", &self.algorithm)
             .field("endpoint", &self.endpoint.as_ref().map(Url::as_str))
+            .field(
+                "test_buyer",
+                &self.test_buyer.as_ref().map(|(email, _)| (crate::report::mask::email(email), "<password redacted>")),
+            )
             .finish()
     }
 }

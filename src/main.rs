@@ -11,7 +11,7 @@ use apay_conformance::client::{CallOptions, ClientOptions};
 use apay_conformance::config::{Config, Overrides};
 use apay_conformance::operation::Operation;
 use apay_conformance::report::Lang;
-use apay_conformance::runner::{default_features, RunOptions};
+use apay_conformance::runner::{default_features, RunOptions, TargetChoice};
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
@@ -48,18 +48,22 @@ enum Command {
 }
 
 /// What `run` tests against.
-#[derive(Clone, Copy, clap::ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum TargetArg {
     /// The sandbox emulator: embedded, or the one at --endpoint.
     Emulator,
+    /// Your Amazon Pay sandbox account (credentials from the configuration); --endpoint points it
+    /// at `serve --sandbox-faithful` instead of Amazon.
+    Sandbox,
 }
 
 #[derive(Args)]
 struct RunArgs {
-    /// What to test against (the real sandbox target is not built yet).
+    /// What to test against.
     #[arg(long, value_enum, default_value = "emulator")]
     target: TargetArg,
-    /// An emulator already running (e.g. `apay-conformance serve`) instead of the embedded one.
+    /// An emulator already running (e.g. `apay-conformance serve`) instead of the embedded one;
+    /// with --target sandbox, where to send the sandbox's requests.
     #[arg(long, value_name = "URL")]
     endpoint: Option<String>,
     /// Who plays the buyer: browser (Chromium via ChromeDriver), direct (HTTP form posts), or auto:
@@ -74,15 +78,17 @@ struct RunArgs {
     /// Language of the report (the scenarios stay Japanese).
     #[arg(long, value_enum, default_value = "ja")]
     lang: Lang,
-    /// Scenarios in flight at once.
-    #[arg(long, default_value_t = 16)]
-    concurrency: usize,
+    /// Scenarios in flight at once (default 16 on the emulator, 2 on the sandbox).
+    #[arg(long)]
+    concurrency: Option<usize>,
     /// Feature files to run: a directory or one file (default: the harness's features/).
     #[arg(long, value_name = "PATH")]
     features: Option<PathBuf>,
     /// No progress lines, only the summary.
     #[arg(long, short)]
     quiet: bool,
+    #[command(flatten)]
+    credentials: CredentialArgs,
 }
 
 #[derive(Args)]
@@ -107,6 +113,10 @@ struct ServeArgs {
     /// Allowed x-amz-pay-date skew in minutes (0 switches the check off).
     #[arg(long, default_value_t = 15)]
     max_clock_skew_minutes: i64,
+    /// Play the real sandbox: no control API (so no clock travel), asynchronous outcomes in real
+    /// time. Merchants are registered with --public-key only. For `run --target sandbox --endpoint`.
+    #[arg(long)]
+    sandbox_faithful: bool,
 }
 
 /// Credentials and account settings; each overrides the environment and the configuration file.
@@ -252,16 +262,25 @@ fn sign_button(config_file: Option<PathBuf>, args: SignButtonArgs) -> anyhow::Re
     Ok(ExitCode::SUCCESS)
 }
 
-async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let TargetArg::Emulator = args.target;
-    let endpoint = args.endpoint.as_deref().map(url::Url::parse).transpose().context("--endpoint")?;
+async fn run(config_file: Option<PathBuf>, args: RunArgs) -> anyhow::Result<ExitCode> {
+    let (target, endpoint) = match args.target {
+        TargetArg::Emulator => {
+            (TargetChoice::Emulator, args.endpoint.as_deref().map(url::Url::parse).transpose().context("--endpoint")?)
+        }
+        TargetArg::Sandbox => {
+            let config = Config::load(config_file.as_deref(), &args.credentials.overrides(args.endpoint.clone()))?;
+            (TargetChoice::Sandbox(Box::new(config)), None)
+        }
+    };
+    let concurrency = args.concurrency.unwrap_or(if args.target == TargetArg::Sandbox { 2 } else { 16 });
     let options = RunOptions {
+        target,
         endpoint,
         buyer: args.buyer,
         tags: args.tags,
         report_dir: Some(args.report_dir.clone()),
         lang: args.lang,
-        concurrency: args.concurrency,
+        concurrency,
         features: args.features.unwrap_or_else(default_features),
         progress: !args.quiet,
     };
@@ -300,6 +319,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         tls_cert_and_key: args.tls_cert.zip(args.tls_key),
         max_clock_skew: (args.max_clock_skew_minutes > 0)
             .then(|| chrono::Duration::minutes(args.max_clock_skew_minutes)),
+        sandbox_faithful: args.sandbox_faithful,
     };
     let running = start(options).await?;
     for spec in &args.public_keys {
@@ -330,7 +350,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => tokio::runtime::Runtime::new()
             .context("cannot start the async runtime")
-            .and_then(|rt| rt.block_on(run(args))),
+            .and_then(|rt| rt.block_on(run(cli.config, args))),
         Command::Api(args) => tokio::runtime::Runtime::new()
             .context("cannot start the async runtime")
             .and_then(|rt| rt.block_on(api(cli.config, args))),

@@ -22,6 +22,9 @@ pub struct ListenOptions {
     /// PEM certificate and key; generated (self-signed for the host, 127.0.0.1 and localhost) when absent.
     pub tls_cert_and_key: Option<(PathBuf, PathBuf)>,
     pub max_clock_skew: Option<Duration>,
+    /// Without the control API (`serve --sandbox-faithful`): what a client sees is what Amazon's
+    /// sandbox offers, in real time.
+    pub sandbox_faithful: bool,
 }
 
 impl Default for ListenOptions {
@@ -32,6 +35,7 @@ impl Default for ListenOptions {
             tls_port: None,
             tls_cert_and_key: None,
             max_clock_skew: Some(Duration::minutes(15)),
+            sandbox_faithful: false,
         }
     }
 }
@@ -88,7 +92,7 @@ pub async fn start(options: ListenOptions) -> anyhow::Result<Running> {
     let http = listener.local_addr()?;
     let emulator =
         Emulator::new(Settings { max_clock_skew: options.max_clock_skew, public_base: format!("http://{http}") });
-    let app = router(emulator.clone());
+    let app = router(emulator.clone(), !options.sandbox_faithful);
     let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
     let http_app = app.clone();
     let http_task = tokio::spawn(async move {

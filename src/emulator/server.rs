@@ -88,14 +88,18 @@ impl Emulator {
     }
 }
 
-pub fn router(emulator: Arc<Emulator>) -> Router {
-    Router::new()
+/// The emulator's routes. `control_api: false` is `serve --sandbox-faithful`: no `/__emulator/`
+/// routes (no registration over HTTP, no clock travel, no buyer shortcut), so the clock runs in
+/// real time and a client sees only what Amazon's sandbox offers.
+pub fn router(emulator: Arc<Emulator>, control_api: bool) -> Router {
+    let control = Router::new()
         .route("/__emulator/merchants", post(register_merchant))
         .route("/__emulator/merchants/{key_id}/clock", post(advance_clock))
         .route("/__emulator/merchants/{key_id}/objects", get(objects))
         .route("/__emulator/merchants/{key_id}/traffic", get(traffic))
-        .route("/__emulator/checkout-sessions/{id}/buyer", post(act_as_buyer))
-        .route("/hosted/checkout-sessions/{id}/redirect", get(redirect_url))
+        .route("/__emulator/checkout-sessions/{id}/buyer", post(act_as_buyer));
+    let base = if control_api { control } else { Router::new() };
+    base.route("/hosted/checkout-sessions/{id}/redirect", get(redirect_url))
         .merge(super::hosted::routes())
         .fallback(api)
         .layer(axum::middleware::map_response(add_request_id))

@@ -7,6 +7,8 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 
 use super::collector::{ScenarioKey, ScenarioRun};
+use cucumber::gherkin;
+
 use crate::client::CallRecord;
 use crate::report::{
     checklist, mask, Exchange, ItemResult, Lang, ScenarioReport, Status, StepReport, Summary, Transition,
@@ -138,6 +140,49 @@ pub fn scenario(key: &ScenarioKey, run: &ScenarioRun, evidence: Evidence, featur
         duration_ms: millis(run.started, run.finished),
         steps,
         transitions,
+    }
+}
+
+/// A scenario this target cannot run: listed with its steps, none executed, and the reason.
+pub fn not_run(
+    feature: &gherkin::Feature,
+    scenario: &gherkin::Scenario,
+    tags: &[String],
+    reason: &str,
+    features_root: &str,
+) -> ScenarioReport {
+    let path = feature.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+    let tags: Vec<String> = tags.iter().map(|t| format!("@{}", t.trim_start_matches('@'))).collect();
+    let step = |s: &gherkin::Step, background: bool| StepReport {
+        keyword: s.keyword.trim().to_owned(),
+        text: s.value.clone(),
+        status: crate::report::StepStatus::Skipped,
+        duration_ms: 0,
+        error: None,
+        exchanges: Vec::new(),
+        pages: Vec::new(),
+        background,
+    };
+    let steps = feature
+        .background
+        .iter()
+        .flat_map(|b| &b.steps)
+        .map(|s| step(s, true))
+        .chain(scenario.steps.iter().map(|s| step(s, false)))
+        .collect();
+    ScenarioReport {
+        id: format!("{}-{}", file_stem(&path), scenario.position.line),
+        feature: feature.name.clone(),
+        feature_file: path.strip_prefix(features_root).unwrap_or(&path).trim_start_matches('/').to_owned(),
+        name: scenario.name.clone(),
+        line: scenario.position.line,
+        checks: tags.iter().filter_map(|t| t.strip_prefix("@check:")).map(str::to_owned).collect(),
+        tags,
+        status: Status::NotRun,
+        reason: Some(reason.to_owned()),
+        duration_ms: 0,
+        steps,
+        transitions: Vec::new(),
     }
 }
 

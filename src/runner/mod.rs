@@ -20,6 +20,7 @@ use url::Url;
 use crate::buyer::browser::{find_programs, Browser};
 use crate::buyer::shop::Shop;
 use crate::buyer::BuyerMode;
+use crate::config::Config;
 use crate::emulator::listen::{self, ListenOptions};
 use crate::report::{self, Header, Lang, RunReport};
 use crate::signing::Algorithm;
@@ -27,9 +28,20 @@ use crate::steps::{ConformanceWorld, Evidence};
 use collector::{key_of, Collector, ScenarioKey};
 use target::Target;
 
+/// What the scenarios run against.
+#[derive(Clone, Debug, Default)]
+pub enum TargetChoice {
+    /// The emulator: embedded, or at [`RunOptions::endpoint`].
+    #[default]
+    Emulator,
+    /// The configured sandbox account; `config.endpoint` may point at `serve --sandbox-faithful`.
+    Sandbox(Box<Config>),
+}
+
 /// What to run and where the report goes.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
+    pub target: TargetChoice,
     /// An emulator already running (e.g. `serve`); `None` starts one in-process.
     pub endpoint: Option<Url>,
     pub buyer: BuyerMode,
@@ -49,6 +61,7 @@ pub struct RunOptions {
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
+            target: TargetChoice::Emulator,
             endpoint: None,
             buyer: BuyerMode::Auto,
             tags: None,
@@ -80,16 +93,28 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
     if !options.features.exists() {
         anyhow::bail!("no features at {}", options.features.display());
     }
-    let embedded = match &options.endpoint {
-        Some(_) => None,
-        None => Some(listen::start(ListenOptions::default()).await.context("cannot start the embedded emulator")?),
+    let sandbox = match &options.target {
+        TargetChoice::Sandbox(config) => Some(config.clone()),
+        TargetChoice::Emulator => None,
     };
-    let endpoint = match (&options.endpoint, &embedded) {
-        (Some(url), _) => url.clone(),
-        (None, Some(running)) => Url::parse(&running.http_url())?,
-        (None, None) => unreachable!("an emulator was started when no endpoint was given"),
+    let embedded = match (&sandbox, &options.endpoint) {
+        (None, None) => {
+            Some(listen::start(ListenOptions::default()).await.context("cannot start the embedded emulator")?)
+        }
+        _ => None,
     };
-    let browser = match start_browser(options.buyer, &endpoint).await {
+    let endpoint = match (&sandbox, &options.endpoint, &embedded) {
+        (Some(config), _, _) => config.endpoint.clone(),
+        (None, Some(url), _) => Some(url.clone()),
+        (None, None, Some(running)) => Some(Url::parse(&running.http_url())?),
+        (None, None, None) => unreachable!("an emulator was started when no endpoint was given"),
+    };
+    // The buyers can walk the emulator's hosted pages only (on Amazon's own, buyer scenarios are not run).
+    let browser = match &endpoint {
+        Some(hosted) => start_browser(options.buyer, hosted).await,
+        None => Ok(None),
+    };
+    let browser = match browser {
         Ok(browser) => browser,
         Err(e) => {
             if let Some(running) = embedded {
@@ -102,11 +127,17 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
         Some((pool, _)) => ("browser", Some(pool.version.clone())),
         None => ("direct", None),
     };
-    let target = Arc::new(Target::emulator(endpoint.clone(), browser.clone())?);
+    let target = match sandbox {
+        Some(config) => Target::sandbox(*config, browser.clone())?,
+        None => Target::emulator(endpoint.clone().expect("the emulator has an endpoint"), browser.clone())?,
+    };
+    let target = Arc::new(target);
+    let not_run: Arc<Mutex<Vec<NotRun>>> = Arc::default();
     let evidence: EvidenceStore = Arc::default();
 
     let collector = {
         let (before_target, after_store) = (target.clone(), evidence.clone());
+        let (filter_target, filter_not_run) = (target.clone(), not_run.clone());
         ConformanceWorld::cucumber()
             // The collector keys every event by its scenario, so interleaved events are fine.
             .with_writer(cucumber::writer::AssertNormalized::new(Collector::new(options.progress)))
@@ -129,9 +160,27 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
                 .boxed_local()
             })
             .filter_run(options.features.clone(), move |feature, rule, scenario| {
-                tags.as_ref().is_none_or(|t| {
-                    t.eval(feature.tags.iter().chain(rule.iter().flat_map(|r| &r.tags)).chain(scenario.tags.iter()))
-                })
+                let all_tags: Vec<String> = feature
+                    .tags
+                    .iter()
+                    .chain(rule.iter().flat_map(|r| &r.tags))
+                    .chain(scenario.tags.iter())
+                    .cloned()
+                    .collect();
+                if !tags.as_ref().is_none_or(|t| t.eval(all_tags.iter())) {
+                    return false;
+                }
+                let steps = feature.background.iter().flat_map(|b| &b.steps).chain(&scenario.steps);
+                let uses_buyer = steps.clone().any(|s| s.value.contains("購入者"));
+                match filter_target.cannot_run(&all_tags, uses_buyer) {
+                    None => true,
+                    Some(reason) => {
+                        let record =
+                            NotRun { feature: feature.clone(), scenario: scenario.clone(), tags: all_tags, reason };
+                        filter_not_run.lock().unwrap_or_else(|e| e.into_inner()).push(record);
+                        false
+                    }
+                }
             })
             .await
     };
@@ -139,6 +188,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
         pool.shutdown().await;
         shop.stop();
     }
+    let embedded_url = embedded.as_ref().map(|r| r.http_url());
     if let Some(running) = embedded {
         running.shutdown().await;
     }
@@ -151,16 +201,12 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
         .map(|(key, run)| assemble::scenario(key, run, store.remove(key).unwrap_or_default(), &root))
         .collect();
     scenarios.extend(collector.parse_errors.iter().map(|e| parse_failure(e)));
+    let not_run = std::mem::take(&mut *not_run.lock().unwrap_or_else(|e| e.into_inner()));
+    scenarios.extend(not_run.iter().map(|n| assemble::not_run(&n.feature, &n.scenario, &n.tags, n.reason, &root)));
+    scenarios.sort_by(|a, b| (&a.feature_file, a.line).cmp(&(&b.feature_file, b.line)));
     let items = assemble::items(&scenarios, options.lang, options.tags.is_some());
     let summary = assemble::summary(&scenarios, &items);
     let header = Header {
-        target: "emulator".into(),
-        endpoint: if options.endpoint.is_some() { endpoint.to_string() } else { format!("{endpoint} (embedded)") },
-        region: "jp".into(),
-        merchant_id: None,
-        store_id: Some(target::STORE_ID.into()),
-        public_key_id: "SANDBOX-… (one emulator key per scenario)".into(),
-        algorithm: Algorithm::V2.to_string(),
         buyer: buyer.into(),
         browser: browser_version,
         harness_version: env!("CARGO_PKG_VERSION").into(),
@@ -168,6 +214,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
         duration_ms: started.elapsed().as_millis() as u64,
         lang: options.lang,
         tags: options.tags.clone(),
+        ..describe(&options.target, endpoint.as_ref(), embedded_url.as_deref())
     };
     let report = RunReport { header, summary, items, scenarios };
     let files = match &options.report_dir {
@@ -177,6 +224,60 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
         None => Vec::new(),
     };
     Ok(RunOutcome { report, files })
+}
+
+/// A scenario the target cannot run, reported with the reason.
+struct NotRun {
+    feature: cucumber::gherkin::Feature,
+    scenario: cucumber::gherkin::Scenario,
+    tags: Vec<String>,
+    reason: &'static str,
+}
+
+/// The report header's account lines: ids masked, never a key.
+fn describe(target: &TargetChoice, endpoint: Option<&Url>, embedded: Option<&str>) -> Header {
+    let (name, region, merchant_id, store_id, public_key_id, algorithm) = match target {
+        TargetChoice::Emulator => (
+            "emulator",
+            "jp".to_owned(),
+            None,
+            Some(target::STORE_ID.to_owned()),
+            "SANDBOX-… (one emulator key per scenario)".to_owned(),
+            Algorithm::V2,
+        ),
+        TargetChoice::Sandbox(config) => (
+            "sandbox",
+            config.region.code().to_owned(),
+            config.merchant_id.as_deref().map(crate::config::mask),
+            config.store_id.as_deref().map(crate::config::mask),
+            config.public_key_id.as_ref().map(|s| crate::config::mask(&s.value)).unwrap_or_default(),
+            config.algorithm,
+        ),
+    };
+    let endpoint = match (embedded, endpoint) {
+        (Some(url), _) => format!("{url} (embedded)"),
+        (None, Some(url)) => url.to_string(),
+        (None, None) => match target {
+            TargetChoice::Sandbox(config) => format!("https://{} (Amazon Pay sandbox)", config.region.host()),
+            TargetChoice::Emulator => String::new(),
+        },
+    };
+    Header {
+        target: name.into(),
+        endpoint,
+        region,
+        merchant_id,
+        store_id,
+        public_key_id,
+        algorithm: algorithm.to_string(),
+        buyer: String::new(),
+        browser: None,
+        harness_version: String::new(),
+        started_at: String::new(),
+        duration_ms: 0,
+        lang: Lang::Ja,
+        tags: None,
+    }
 }
 
 /// The browser buyer's pool and merchant pages, when the mode asks for (or, `auto`, allows) them.

@@ -1,11 +1,16 @@
-//! What a run talks to. Today that is the emulator, embedded or at `--endpoint`: each scenario
-//! registers its own merchant key with it (a tenant), so scenarios run concurrently without
-//! seeing each other's objects, and `@clock` scenarios move only their own tenant's clock.
+//! What a run talks to.
+//!
+//! * **The emulator** (embedded, or at `--endpoint`): each scenario registers its own merchant key
+//!   (a tenant), so scenarios run concurrently without seeing each other's objects, and `@clock`
+//!   scenarios move only their own tenant's clock.
+//! * **The sandbox** (Amazon's, or an emulator started with `serve --sandbox-faithful`): the
+//!   configured account is the merchant of every scenario; time cannot be moved, so asynchronous
+//!   outcomes are waited for, and what needs the emulator is reported as not run.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{bail, Context as _};
+use anyhow::{anyhow, bail, Context as _};
 use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use serde_json::json;
 use url::Url;
@@ -13,12 +18,13 @@ use url::Url;
 use crate::buyer::browser::Browser;
 use crate::buyer::shop::Shop;
 use crate::client::{Client, ClientOptions};
+use crate::config::{Config, ConfigError, STORE_ID as STORE_ID_KEY, TEST_BUYER_EMAIL};
 use crate::signing::{Algorithm, PrivateKey, Signer};
 
 /// The emulator's store id; any value works there, this one has the documented shape.
 pub const STORE_ID: &str = "amzn1.application-oa2-client.emulator0000000000000000";
 
-/// A merchant registered for one scenario.
+/// A merchant for one scenario.
 #[derive(Clone, Debug)]
 pub struct Merchant {
     pub public_key_id: String,
@@ -26,17 +32,25 @@ pub struct Merchant {
     pub client: Client,
 }
 
-/// The emulator's addresses and the key every tenant of this run signs with.
+/// Who the merchant is.
+enum Identity {
+    /// A fresh emulator tenant per scenario, all signing with one key generated for the run.
+    Tenants { key_pem: String, public_pem: String, control: reqwest::Client },
+    /// The configured sandbox account.
+    Account { config: Box<Config>, private_key: Box<PrivateKey>, store_id: String },
+}
+
 pub struct Target {
-    /// API base, and also where `checkout.js` and the hosted pages are served.
+    /// API base (the emulator, or the sandbox's host unless `--endpoint` overrides it).
     pub endpoint: Url,
+    /// Where `checkout.js` and the hosted pages are, when they are the emulator's (the direct
+    /// and browser buyers can only walk those); `None` on Amazon's own sandbox.
+    pub hosted: Option<Url>,
     /// The merchant's site for the direct buyer (never fetched): review, result and cancel URLs.
     pub merchant_site: Url,
     /// For the browser buyer: Chromium's session pool and the harness's merchant pages.
     pub browser: Option<(Arc<Browser>, Arc<Shop>)>,
-    key_pem: String,
-    public_pem: String,
-    control: reqwest::Client,
+    identity: Identity,
 }
 
 impl std::fmt::Debug for Target {
@@ -45,8 +59,12 @@ impl std::fmt::Debug for Target {
     }
 }
 
+fn merchant_site() -> Url {
+    Url::parse("https://shop.example.jp/").expect("a valid URL")
+}
+
 impl Target {
-    /// One fresh RSA key for the whole run: generated, never written anywhere, forgotten at exit.
+    /// The emulator. One fresh RSA key for the whole run: generated, never written anywhere.
     pub fn emulator(endpoint: Url, browser: Option<(Arc<Browser>, Arc<Shop>)>) -> anyhow::Result<Self> {
         let key =
             rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).context("cannot generate the run's RSA key")?;
@@ -58,20 +76,69 @@ impl Target {
             .timeout(Duration::from_secs(30))
             .build()
             .context("cannot build the control client")?;
-        let merchant_site = Url::parse("https://shop.example.jp/").expect("a valid URL");
-        Ok(Target { endpoint, merchant_site, browser, key_pem, public_pem, control })
+        Ok(Target {
+            hosted: Some(endpoint.clone()),
+            endpoint,
+            merchant_site: merchant_site(),
+            browser,
+            identity: Identity::Tenants { key_pem, public_pem, control },
+        })
     }
 
-    /// The sign-in of the test buyer who holds every simulation card.
-    pub fn test_buyer(&self) -> (String, String) {
-        let buyer = &crate::emulator::simulation::TEST_BUYERS[0];
-        (buyer.email.to_owned(), buyer.password.to_owned())
+    /// The configured sandbox account; `config.endpoint` (from `--endpoint`) points at an
+    /// emulator playing the sandbox, whose hosted pages the buyers can then walk.
+    pub fn sandbox(config: Config, browser: Option<(Arc<Browser>, Arc<Shop>)>) -> Result<Self, ConfigError> {
+        config.signer()?;
+        let private_key = crate::config::load_private_key(config.private_key.as_ref().expect("checked by signer()"))?;
+        let client = config.client(ClientOptions::default())?;
+        let store_id = config.store_id.clone().ok_or(ConfigError::Missing {
+            key: STORE_ID_KEY,
+            hint: "give the store id (amzn1.application-oa2-client.…) of the button's store",
+        })?;
+        let endpoint = Url::parse(&client.base().url).map_err(|e| ConfigError::Invalid {
+            origin: crate::config::Source::Flag("--endpoint"),
+            message: e.to_string(),
+        })?;
+        let hosted = config.endpoint.as_ref().map(|e| {
+            let mut base = e.clone();
+            base.set_path("/");
+            base
+        });
+        Ok(Target {
+            endpoint,
+            hosted,
+            merchant_site: merchant_site(),
+            browser,
+            identity: Identity::Account { private_key: Box::new(private_key), config: Box::new(config), store_id },
+        })
+    }
+
+    pub fn is_sandbox(&self) -> bool {
+        matches!(self.identity, Identity::Account { .. })
+    }
+
+    /// Why a scenario cannot run here, if it cannot. `tags` without `@`; `uses_buyer` when a step
+    /// has the buyer act.
+    pub fn cannot_run(&self, tags: &[String], uses_buyer: bool) -> Option<&'static str> {
+        let tagged = |t: &str| tags.iter().any(|x| x.trim_start_matches('@') == t);
+        if !self.is_sandbox() {
+            return None;
+        }
+        if tagged("clock") || tagged("emulator-only") {
+            return Some("needs the emulator's clock (@clock): time cannot be moved on the sandbox");
+        }
+        if uses_buyer && self.hosted.is_none() {
+            return Some("the buyer's part on Amazon's own hosted pages is not automated yet");
+        }
+        None
     }
 
     async fn control(&self, path: &str, body: serde_json::Value) -> anyhow::Result<serde_json::Value> {
+        let Identity::Tenants { control, .. } = &self.identity else {
+            bail!("the sandbox has no control API ({path})");
+        };
         let url = self.endpoint.join(path)?;
-        let response = self
-            .control
+        let response = control
             .post(url.clone())
             .header("content-type", "application/json")
             .body(body.to_string())
@@ -86,28 +153,56 @@ impl Target {
         Ok(serde_json::from_str(&text).unwrap_or_default())
     }
 
-    /// Registers a new tenant and returns its merchant, signing with `algorithm`.
+    /// This scenario's merchant, signing with `algorithm`: a new tenant on the emulator, the
+    /// configured account on the sandbox.
     pub async fn new_merchant(&self, algorithm: Algorithm) -> anyhow::Result<Merchant> {
-        let public_key_id = format!("SANDBOX-{}", uuid::Uuid::new_v4().simple().to_string().to_uppercase());
-        self.control("/__emulator/merchants", json!({ "publicKeyId": public_key_id, "publicKeyPem": self.public_pem }))
-            .await?;
-        let client = self.client(&public_key_id, algorithm)?;
-        Ok(Merchant { public_key_id, store_id: STORE_ID.to_owned(), client })
+        match &self.identity {
+            Identity::Tenants { key_pem, public_pem, .. } => {
+                let public_key_id = format!("SANDBOX-{}", uuid::Uuid::new_v4().simple().to_string().to_uppercase());
+                self.control(
+                    "/__emulator/merchants",
+                    json!({ "publicKeyId": public_key_id, "publicKeyPem": public_pem }),
+                )
+                .await?;
+                let signer = Signer::new(&public_key_id, PrivateKey::from_pem(key_pem)?, algorithm);
+                let options = ClientOptions {
+                    endpoint: Some(self.endpoint.clone()),
+                    // The emulator answers at once; a 500 it returns on purpose need not wait seconds.
+                    retry_base_delay: Duration::from_millis(20),
+                    ..ClientOptions::default()
+                };
+                Ok(Merchant { public_key_id, store_id: STORE_ID.to_owned(), client: Client::new(signer, options)? })
+            }
+            Identity::Account { config, private_key, store_id } => {
+                let id = config.public_key_id.as_ref().map(|s| s.value.clone()).unwrap_or_default();
+                let signer = Signer::new(&id, (**private_key).clone(), algorithm);
+                let options = ClientOptions {
+                    region: config.region,
+                    endpoint: config.endpoint.clone(),
+                    ..ClientOptions::default()
+                };
+                Ok(Merchant { public_key_id: id, store_id: store_id.clone(), client: Client::new(signer, options)? })
+            }
+        }
     }
 
-    /// A client for an already registered key id.
-    pub fn client(&self, public_key_id: &str, algorithm: Algorithm) -> anyhow::Result<Client> {
-        let signer = Signer::new(public_key_id, PrivateKey::from_pem(&self.key_pem)?, algorithm);
-        let options = ClientOptions {
-            endpoint: Some(self.endpoint.clone()),
-            // The emulator answers at once; a 500 it returns on purpose need not wait seconds.
-            retry_base_delay: Duration::from_millis(20),
-            ..ClientOptions::default()
-        };
-        Ok(Client::new(signer, options)?)
+    /// The test buyer the buyer signs in as: the emulator's, or the configured sandbox one.
+    pub fn test_buyer(&self) -> anyhow::Result<(String, String)> {
+        match &self.identity {
+            Identity::Tenants { .. } => {
+                let buyer = &crate::emulator::simulation::TEST_BUYERS[0];
+                Ok((buyer.email.to_owned(), buyer.password.to_owned()))
+            }
+            Identity::Account { config, .. } => config.test_buyer.clone().ok_or_else(|| {
+                anyhow!(
+                    "{} and AMAZON_PAY_TEST_BUYER_PASSWORD are not set: give a sandbox test buyer (Seller Central → Integration → Test Accounts)",
+                    TEST_BUYER_EMAIL.env
+                )
+            }),
+        }
     }
 
-    /// Moves the tenant's clock forward; returns the tenant's new "now" (RFC 3339 or compact).
+    /// Moves the tenant's clock forward; returns the tenant's new "now" (compact form).
     pub async fn advance_clock(&self, public_key_id: &str, by: chrono::Duration) -> anyhow::Result<String> {
         let answer = self
             .control(

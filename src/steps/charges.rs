@@ -119,12 +119,25 @@ pub(super) async fn get_charge(w: &mut ConformanceWorld, nth: Option<usize>) -> 
 
 #[then(regex = r"^(?:(\d+) 回目の)?チャージは「(\w+)」(?:、理由は「(\w+)」)?である$")]
 async fn charge_state(w: &mut ConformanceWorld, nth: String, state: String, reason: String) -> StepResult {
+    Ok(w.eventually(move |w| Box::pin(charge_state_holds(w, nth.clone(), state.clone(), reason.clone()))).await?)
+}
+
+async fn charge_state_holds(
+    w: &mut ConformanceWorld,
+    nth: String,
+    state: String,
+    reason: String,
+) -> anyhow::Result<()> {
     let charge = get_charge(w, nth.parse().ok()).await?;
-    Ok(expect_status("Charge", &charge.status_details, &state, &reason)?)
+    expect_status("Charge", &charge.status_details, &state, &reason)
 }
 
 #[then(regex = r"^チャージは「(\w+)」で、金額は ¥([\d,]+) である$")]
 async fn charge_state_and_amount(w: &mut ConformanceWorld, state: String, amount: Yen) -> StepResult {
+    Ok(w.eventually(move |w| Box::pin(charge_state_and_amount_holds(w, state.clone(), amount))).await?)
+}
+
+async fn charge_state_and_amount_holds(w: &mut ConformanceWorld, state: String, amount: Yen) -> anyhow::Result<()> {
     let expected: ChargeState = api_value(&state)?;
     let charge = get_charge(w, None).await?;
     ensure!(
@@ -139,6 +152,10 @@ async fn charge_state_and_amount(w: &mut ConformanceWorld, state: String, amount
 
 #[then(regex = r"^チャージの(売上請求額|返金済み額)は ¥([\d,]+) である$")]
 async fn charge_amounts(w: &mut ConformanceWorld, which: String, amount: Yen) -> StepResult {
+    Ok(w.eventually(move |w| Box::pin(charge_amounts_holds(w, which.clone(), amount))).await?)
+}
+
+async fn charge_amounts_holds(w: &mut ConformanceWorld, which: String, amount: Yen) -> anyhow::Result<()> {
     let charge = get_charge(w, None).await?;
     let (name, got) = if which == "売上請求額" {
         ("captureAmount", charge.capture_amount)
@@ -152,6 +169,10 @@ async fn charge_amounts(w: &mut ConformanceWorld, which: String, amount: Yen) ->
 
 #[then(regex = r"^チャージパーミッションは「(\w+)」(?:、理由は「(\w+)」)?である$")]
 async fn permission_state(w: &mut ConformanceWorld, state: String, reason: String) -> StepResult {
+    Ok(w.eventually(move |w| Box::pin(permission_state_holds(w, state.clone(), reason.clone()))).await?)
+}
+
+async fn permission_state_holds(w: &mut ConformanceWorld, state: String, reason: String) -> anyhow::Result<()> {
     let expected: ChargePermissionState = api_value(&state)?;
     let id = w.permission_id()?;
     let result = w.client()?.get_charge_permission(&id).await;

@@ -184,7 +184,7 @@ async fn click_button(w: &mut ConformanceWorld) -> StepResult {
 
 #[when(regex = r"^購入者がテスト購入者としてサインインする$")]
 async fn sign_in(w: &mut ConformanceWorld) -> StepResult {
-    let (email, password) = w.target()?.test_buyer();
+    let (email, password) = w.target()?.test_buyer()?;
     let landing = w.buyer()?.sign_in(&email, &password).await?;
     w.landing = Some(landing);
     Ok(())
@@ -254,7 +254,8 @@ async fn change(w: &mut ConformanceWorld, what: String) -> StepResult {
         if what == "お届け先" { (Change::Address, "changeAddress") } else { (Change::Payment, "changePayment") };
     let id = w.session_id()?;
     // Where `amazon.Pay.bindChangeAction` sends the buyer.
-    let mut url = w.target()?.endpoint.join(&format!("/hosted/checkout-sessions/{id}"))?;
+    let hosted = w.target()?.hosted.clone().context("the hosted pages are Amazon's own")?;
+    let mut url = hosted.join(&format!("/hosted/checkout-sessions/{id}"))?;
     url.query_pairs_mut().append_pair("changeAction", action);
     let landing = w.buyer()?.change(change, &url).await?;
     w.landing = Some(landing);
@@ -468,8 +469,12 @@ async fn on_review(w: &mut ConformanceWorld, card: String) -> StepResult {
 
 #[then(regex = r"^チェックアウトセッションは「(\w+)」(?:、理由は「(\w+)」)?である$")]
 async fn session_state(w: &mut ConformanceWorld, state: String, reason: String) -> StepResult {
+    Ok(w.eventually(move |w| Box::pin(session_state_holds(w, state.clone(), reason.clone()))).await?)
+}
+
+async fn session_state_holds(w: &mut ConformanceWorld, state: String, reason: String) -> anyhow::Result<()> {
     let session = get_session(w).await?;
-    Ok(expect_status("Checkout Session", &session.status_details, &state, &reason)?)
+    expect_status("Checkout Session", &session.status_details, &state, &reason)
 }
 
 #[then(regex = r"^レビュー画面に購入者の氏名とメールアドレスがある$")]
@@ -529,7 +534,7 @@ async fn no_charge(w: &mut ConformanceWorld) -> StepResult {
 #[then(regex = r"^チェックアウトセッションの金額は設定されていない$")]
 async fn session_amount_unset(w: &mut ConformanceWorld) -> StepResult {
     let session = get_session(w).await?;
-    let amount = session.payment_details.and_then(|p| p.charge_amount);
+    let amount = session.payment_details.and_then(|p| p.charge_amount.clone());
     ensure!(amount.is_none(), "the refused update left chargeAmount {amount:?} behind");
     Ok(())
 }

@@ -28,6 +28,10 @@ async fn refund_state(w: &mut ConformanceWorld, id: String) -> anyhow::Result<Re
 
 #[then(regex = r"^(返金|すべての返金)は「(\w+)」である$")]
 async fn refunds_are(w: &mut ConformanceWorld, which: String, state: String) -> StepResult {
+    Ok(w.eventually(move |w| Box::pin(refunds_are_holds(w, which.clone(), state.clone()))).await?)
+}
+
+async fn refunds_are_holds(w: &mut ConformanceWorld, which: String, state: String) -> anyhow::Result<()> {
     let expected: RefundState = api_value(&state)?;
     let ids: Vec<String> =
         if which == "返金" { w.refunds.last().cloned().into_iter().collect() } else { w.refunds.clone() };

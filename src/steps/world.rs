@@ -1,6 +1,7 @@
 //! One World per scenario: the merchant (a fresh tenant), the buyer, and what the scenario has
 //! created so far. Every API call goes through the recording client, so the report can show it.
 
+use std::io::Write as _;
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context as _};
@@ -67,6 +68,8 @@ pub struct ConformanceWorld {
     pub charges: Vec<String>,
     pub refunds: Vec<String>,
     pub outcome: Option<Outcome>,
+    /// On the sandbox, how long the last 「…が経過する」 asked to wait: the next check waits for it.
+    pub wait: Option<std::time::Duration>,
     /// The idempotency key and body of the last Create Checkout Session, for replays (K-2).
     pub sent: Option<(String, CreateCheckoutSessionRequest)>,
 }
@@ -103,12 +106,13 @@ impl ConformanceWorld {
     pub async fn register_merchant(&mut self, algorithm: Algorithm) -> anyhow::Result<()> {
         let target = self.target()?.clone();
         let merchant = target.new_merchant(algorithm).await?;
+        // Amazon's own pages (no emulator): the buyer steps of such a scenario are not run.
+        let hosted = target.hosted.clone().unwrap_or_else(|| target.endpoint.clone());
         let (buyer, site) = match &target.browser {
-            Some((pool, shop)) => (
-                Buyer::Browser(BrowserBuyer::new(pool.clone(), target.endpoint.clone())),
-                shop.open_store(merchant.client.clone()),
-            ),
-            None => (Buyer::Direct(DirectBuyer::new(target.endpoint.clone())?), target.merchant_site.clone()),
+            Some((pool, shop)) => {
+                (Buyer::Browser(BrowserBuyer::new(pool.clone(), hosted)), shop.open_store(merchant.client.clone()))
+            }
+            None => (Buyer::Direct(DirectBuyer::new(hosted)?), target.merchant_site.clone()),
         };
         self.buyer = Some(buyer);
         self.merchant_site = Some(site);
@@ -184,6 +188,43 @@ impl ConformanceWorld {
             Some(e) => Outcome::Failure(e),
             None => Outcome::Success(raw.status),
         });
+    }
+
+    /// Runs a check. After 「N 秒が経過する」 on the sandbox, where time cannot be moved, it is
+    /// retried with backoff until it holds or the wait plus a minute of grace is over; each
+    /// attempt's Get Charge (or Refund, …) is evidence of the polling.
+    pub async fn eventually<F>(&mut self, mut check: F) -> anyhow::Result<()>
+    where
+        F: for<'w> FnMut(&'w mut ConformanceWorld) -> futures::future::LocalBoxFuture<'w, anyhow::Result<()>>,
+    {
+        use std::time::{Duration, Instant};
+        let Some(wait) = self.wait.take() else { return check(self).await };
+        let started = Instant::now();
+        let budget = wait + Duration::from_secs(60);
+        let _ = writeln!(
+            std::io::stderr(),
+            "        ⏳ waiting up to {} s for the sandbox's asynchronous outcome",
+            budget.as_secs()
+        );
+        // Nothing arrives before the documented delay; after it, short polls with backoff.
+        let mut delay = wait;
+        loop {
+            match check(self).await {
+                Ok(()) => return Ok(()),
+                Err(e) if started.elapsed() + delay < budget => {
+                    tracing::info!("not yet after {:?}: {e:#}", started.elapsed());
+                    tokio::time::sleep(delay).await;
+                    delay = if started.elapsed() < wait + Duration::from_secs(2) {
+                        Duration::from_secs(2)
+                    } else {
+                        (delay * 2).min(Duration::from_secs(10))
+                    };
+                }
+                Err(e) => {
+                    return Err(e.context(format!("still not so after waiting {} s", started.elapsed().as_secs())))
+                }
+            }
+        }
     }
 
     /// The error the last attempted call returned.

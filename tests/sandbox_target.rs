@@ -1,0 +1,151 @@
+//! `run --target sandbox`: the URLs it builds for every region and key style, the refusal of
+//! live keys and paths, and a whole run against `serve --sandbox-faithful` — an emulator without
+//! the control API, in real time — exactly as the run would go against Amazon: everything that
+//! can run there passes, waiting for asynchronous outcomes, and the `@clock` scenarios are
+//! reported not run with the reason.
+
+mod common;
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use apay_conformance::config::{Config, Overrides};
+use apay_conformance::runner::target::Target;
+use serde_json::Value;
+
+const KEY_ID: &str = "SANDBOX-AEXAMPLEVECTORKEY0000000";
+
+fn key_path() -> String {
+    common::vectors::dir().join("test-key.pem").display().to_string()
+}
+
+fn config(vars: &[(&str, &str)]) -> Result<Config, String> {
+    let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    let env = move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    Config::resolve(env, None, &Overrides::default()).map_err(|e| e.to_string())
+}
+
+#[test]
+fn the_sandbox_target_builds_the_documented_urls_for_every_region_and_key_style() {
+    let key = key_path();
+    for (region, key_id, expected) in [
+        ("jp", KEY_ID, "https://pay-api.amazon.jp/v2"),
+        ("jp", "AFVX7ULWSGBZ5535PCUQOY7B", "https://pay-api.amazon.jp/sandbox/v2"),
+        ("us", KEY_ID, "https://pay-api.amazon.com/v2"),
+        ("na", "AFVX7ULWSGBZ5535PCUQOY7B", "https://pay-api.amazon.com/sandbox/v2"),
+        ("eu", KEY_ID, "https://pay-api.amazon.eu/v2"),
+        ("uk", "AFVX7ULWSGBZ5535PCUQOY7B", "https://pay-api.amazon.eu/sandbox/v2"),
+    ] {
+        let config = config(&[
+            ("AMAZON_PAY_PUBLIC_KEY_ID", key_id),
+            ("AMAZON_PAY_PRIVATE_KEY", &key),
+            ("AMAZON_PAY_REGION", region),
+            ("AMAZON_PAY_STORE_ID", "amzn1.application-oa2-client.x"),
+        ])
+        .unwrap();
+        let target = Target::sandbox(config, None).unwrap();
+        assert_eq!(target.endpoint.as_str().trim_end_matches('/'), expected, "{region} {key_id}");
+        assert!(target.hosted.is_none(), "Amazon's own hosted pages");
+        assert!(target.is_sandbox());
+    }
+}
+
+#[test]
+fn live_keys_and_live_paths_are_refused() {
+    let key = key_path();
+    let live =
+        config(&[("AMAZON_PAY_PUBLIC_KEY_ID", "LIVE-AFVX7ULWSGBZ5535PCUQOY7B"), ("AMAZON_PAY_PRIVATE_KEY", &key)])
+            .unwrap_err();
+    assert!(live.contains("LIVE") && live.contains("never moves real money"), "{live}");
+    let path = config(&[
+        ("AMAZON_PAY_PUBLIC_KEY_ID", "AFVX7ULWSGBZ5535PCUQOY7B"),
+        ("AMAZON_PAY_PRIVATE_KEY", &key),
+        ("AMAZON_PAY_ENDPOINT", "https://pay-api.amazon.jp/live"),
+    ])
+    .unwrap_err();
+    assert!(path.contains("/live/") && path.contains("AMAZON_PAY_ENDPOINT"), "{path}");
+    let no_store = Target::sandbox(
+        config(&[("AMAZON_PAY_PUBLIC_KEY_ID", KEY_ID), ("AMAZON_PAY_PRIVATE_KEY", &key)]).unwrap(),
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(no_store.contains("AMAZON_PAY_STORE_ID"), "{no_store}");
+}
+
+/// `serve --sandbox-faithful` with the test key registered; killed on drop.
+struct Faithful {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Faithful {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn faithful() -> Faithful {
+    let public = common::vectors::dir().join("test-key.pub.pem").display().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_apay-conformance"))
+        .args(["serve", "--sandbox-faithful", "--port", "0", "--tls-port", "0", "--public-key"])
+        .arg(format!("{KEY_ID}={public}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = lines
+        .find_map(|l| l.ok().and_then(|l| l.strip_prefix("listening ").map(str::to_owned)))
+        .expect("serve prints where it listens");
+    // Keep reading: serve prints more, and a closed pipe would end it.
+    std::thread::spawn(move || lines.for_each(drop));
+    Faithful { child, url }
+}
+
+#[test]
+fn a_sandbox_run_against_a_sandbox_faithful_emulator_passes_what_can_run_and_skips_clock_scenarios() {
+    let emulator = faithful();
+    // Like Amazon's sandbox: no control API to move time or play the buyer.
+    let control_url = format!("{}/__emulator/merchants/{KEY_ID}/objects", emulator.url);
+    let status =
+        tokio::runtime::Runtime::new().unwrap().block_on(async { reqwest::get(control_url).await.unwrap().status() });
+    assert_ne!(status.as_u16(), 200, "the control API is off");
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_apay-conformance"))
+        .args(["run", "--target", "sandbox", "--endpoint", &emulator.url, "--buyer", "direct", "--concurrency", "8"])
+        .args(["--report-dir", dir.path().to_str().unwrap(), "--quiet"])
+        .env("AMAZON_PAY_PUBLIC_KEY_ID", KEY_ID)
+        .env("AMAZON_PAY_PRIVATE_KEY", key_path())
+        .env("AMAZON_PAY_STORE_ID", "amzn1.application-oa2-client.sandboxtest")
+        .env("AMAZON_PAY_TEST_BUYER_EMAIL", "taro.yamada@example.jp")
+        .env("AMAZON_PAY_TEST_BUYER_PASSWORD", "sandbox-pass-1")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("⏳ waiting"), "the waits show in the progress output: {stderr}");
+
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("selfcheck.json")).unwrap()).unwrap();
+    assert_eq!(report["header"]["target"], "sandbox");
+    assert!(!report.to_string().contains(KEY_ID), "the key id is masked");
+    let scenarios = report["scenarios"].as_array().unwrap();
+    for s in scenarios {
+        let clock = s["tags"].as_array().unwrap().iter().any(|t| t == "@clock");
+        let expected = if clock { "notRun" } else { "passed" };
+        assert_eq!(s["status"], expected, "{}: {}", s["name"], s["reason"]);
+        if clock {
+            assert!(s["reason"].as_str().unwrap().contains("clock"), "{}", s["reason"]);
+        }
+    }
+    let item = |id: &str| report["items"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap().clone();
+    assert_eq!(item("L-1")["status"], "notRun");
+    assert_eq!(item("E-3")["status"], "notRun");
+    for id in ["A-1", "C-1", "C-2", "H-1", "H-2", "I-2"] {
+        assert_eq!(item(id)["status"], "passed", "{id}: waited for in real time");
+    }
+}
