@@ -9,6 +9,7 @@
 pub mod buyer;
 pub mod client;
 pub mod config;
+pub mod doctor;
 pub mod emulator;
 pub mod model;
 pub mod operation;

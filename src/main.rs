@@ -41,6 +41,9 @@ enum Command {
     Api(ApiArgs),
     /// Sign a button payload (`createCheckoutSessionConfig`) as generateButtonSignature does.
     SignButton(SignButtonArgs),
+    /// Check that this machine is ready for a sandbox run: configuration, key, endpoint, a signed
+    /// request, the browser, the report directory. One line each; exits 1 when one fails.
+    Doctor(DoctorArgs),
     /// Run the sandbox emulator standalone (HTTP and HTTPS) until Ctrl-C.
     ///
     /// Prints `listening http://HOST:PORT` and `listening https://HOST:PORT`, then the registered keys.
@@ -182,6 +185,18 @@ struct ApiArgs {
 }
 
 #[derive(Args)]
+struct DoctorArgs {
+    /// Send to this base URL instead of Amazon (e.g. `serve --sandbox-faithful`).
+    #[arg(long, value_name = "URL")]
+    endpoint: Option<String>,
+    /// The directory `run` will write its report to.
+    #[arg(long, default_value = "reports", value_name = "DIR")]
+    report_dir: PathBuf,
+    #[command(flatten)]
+    credentials: CredentialArgs,
+}
+
+#[derive(Args)]
 struct SignButtonArgs {
     /// The payload: JSON text, `@file`, or `@-` for stdin. Signed byte for byte as given.
     #[arg(long, value_name = "JSON|@FILE")]
@@ -310,6 +325,15 @@ async fn run(config_file: Option<PathBuf>, args: RunArgs) -> anyhow::Result<Exit
     Ok(if summary.is_success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
+async fn doctor(config_file: Option<PathBuf>, args: DoctorArgs) -> anyhow::Result<ExitCode> {
+    let overrides = args.credentials.overrides(args.endpoint.clone());
+    let checks = apay_conformance::doctor::diagnose(config_file.as_deref(), &overrides, &args.report_dir).await;
+    for check in &checks {
+        println!("{}", check.line());
+    }
+    Ok(if checks.iter().all(|c| c.ok) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     use apay_conformance::emulator::listen::{start, ListenOptions};
     let options = ListenOptions {
@@ -355,6 +379,9 @@ fn main() -> ExitCode {
             .context("cannot start the async runtime")
             .and_then(|rt| rt.block_on(api(cli.config, args))),
         Command::SignButton(args) => sign_button(cli.config, args),
+        Command::Doctor(args) => tokio::runtime::Runtime::new()
+            .context("cannot start the async runtime")
+            .and_then(|rt| rt.block_on(doctor(cli.config, args))),
         Command::Serve(args) => tokio::runtime::Runtime::new()
             .context("cannot start the async runtime")
             .and_then(|rt| rt.block_on(serve(args))),
