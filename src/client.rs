@@ -149,6 +149,8 @@ pub struct ClientOptions {
     pub retry_base_delay: Duration,
     /// `user-agent` to send (and sign); `None` for `apay-conformance/VERSION (Rust; OS)`.
     pub user_agent: Option<String>,
+    /// Throttling quotas to stay within (the sandbox target shares one across its clients).
+    pub pacer: Option<Arc<crate::pacing::Pacer>>,
 }
 
 impl Default for ClientOptions {
@@ -161,6 +163,7 @@ impl Default for ClientOptions {
             max_retries: 3,
             retry_base_delay: Duration::from_secs(1),
             user_agent: None,
+            pacer: None,
         }
     }
 }
@@ -511,6 +514,9 @@ impl Client {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            if let Some(pacer) = &options.pacer {
+                pacer.acquire(op).await;
+            }
             let prepared =
                 self.prepare(op, id, body.clone(), idempotency_key.as_deref(), &format_amz_date(Utc::now()))?;
             tracing::debug!(

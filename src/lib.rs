@@ -13,6 +13,7 @@ pub mod doctor;
 pub mod emulator;
 pub mod model;
 pub mod operation;
+pub mod pacing;
 pub mod report;
 pub mod runner;
 pub mod signing;

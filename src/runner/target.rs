@@ -19,6 +19,7 @@ use crate::buyer::browser::Browser;
 use crate::buyer::shop::Shop;
 use crate::client::{Client, ClientOptions};
 use crate::config::{Config, ConfigError, STORE_ID as STORE_ID_KEY, TEST_BUYER_EMAIL};
+use crate::pacing::Pacer;
 use crate::signing::{Algorithm, PrivateKey, Signer};
 
 /// The emulator's store id; any value works there, this one has the documented shape.
@@ -37,7 +38,7 @@ enum Identity {
     /// A fresh emulator tenant per scenario, all signing with one key generated for the run.
     Tenants { key_pem: String, public_pem: String, control: reqwest::Client },
     /// The configured sandbox account.
-    Account { config: Box<Config>, private_key: Box<PrivateKey>, store_id: String },
+    Account { config: Box<Config>, private_key: Box<PrivateKey>, store_id: String, pacer: Arc<Pacer> },
 }
 
 pub struct Target {
@@ -109,7 +110,12 @@ impl Target {
             hosted,
             merchant_site: merchant_site(),
             browser,
-            identity: Identity::Account { private_key: Box::new(private_key), config: Box::new(config), store_id },
+            identity: Identity::Account {
+                private_key: Box::new(private_key),
+                config: Box::new(config),
+                store_id,
+                pacer: Arc::new(Pacer::sandbox()),
+            },
         })
     }
 
@@ -173,12 +179,13 @@ impl Target {
                 };
                 Ok(Merchant { public_key_id, store_id: STORE_ID.to_owned(), client: Client::new(signer, options)? })
             }
-            Identity::Account { config, private_key, store_id } => {
+            Identity::Account { config, private_key, store_id, pacer } => {
                 let id = config.public_key_id.as_ref().map(|s| s.value.clone()).unwrap_or_default();
                 let signer = Signer::new(&id, (**private_key).clone(), algorithm);
                 let options = ClientOptions {
                     region: config.region,
                     endpoint: config.endpoint.clone(),
+                    pacer: Some(pacer.clone()),
                     ..ClientOptions::default()
                 };
                 Ok(Merchant { public_key_id: id, store_id: store_id.clone(), client: Client::new(signer, options)? })
