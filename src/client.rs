@@ -334,6 +334,10 @@ pub struct CallRecord {
     pub simulation_code: Option<String>,
     pub request_body: Vec<u8>,
     pub response_body: String,
+    /// What made the client try again before this answer, one entry per retry
+    /// (`429 TooManyRequests`, `503 ServiceUnavailable`, `connection: …`); empty when the first
+    /// attempt was answered. A throttled exchange in a report shows here.
+    pub retried_after: Vec<String>,
 }
 
 /// Where a recording client appends its [`CallRecord`]s; shared by its copies.
@@ -512,6 +516,7 @@ impl Client {
         let options = &self.inner.options;
         let (at, started) = (SystemTime::now(), Instant::now());
         let mut attempt = 0;
+        let mut retried_after = Vec::new();
         loop {
             attempt += 1;
             if let Some(pacer) = &options.pacer {
@@ -553,6 +558,9 @@ impl Client {
                     if is_retryable(status) && can_retry {
                         let wait = retry_after.map_or(delay, |ra| ra.clamp(delay, Duration::from_secs(60)));
                         tracing::info!(status = status.as_u16(), attempt, "retrying {} in {:?}", op.title(), wait);
+                        let reason =
+                            serde_json::from_str::<ErrorBody>(&text).map(|e| e.reason_code).unwrap_or_default();
+                        retried_after.push(format!("{} {reason}", status.as_u16()).trim_end().to_owned());
                         tokio::time::sleep(wait).await;
                         continue;
                     }
@@ -571,6 +579,7 @@ impl Client {
                             simulation_code: self.call.simulation_code.clone(),
                             request_body: body.clone(),
                             response_body: text.clone(),
+                            retried_after,
                         });
                     }
                     return Ok(RawResponse {
@@ -586,6 +595,7 @@ impl Client {
                 // POSTs, whose idempotency key makes the retry a replay.
                 Err(source) if can_retry && (op.method() == Method::GET || idempotency_key.is_some()) => {
                     tracing::info!(attempt, error = %source, "retrying {} in {:?}", op.title(), delay);
+                    retried_after.push(format!("connection: {source}"));
                     tokio::time::sleep(delay).await;
                 }
                 Err(source) => return Err(ClientError::Transport { url, source }),

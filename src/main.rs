@@ -117,7 +117,8 @@ struct ServeArgs {
     #[arg(long, default_value_t = 15)]
     max_clock_skew_minutes: i64,
     /// Play the real sandbox: no control API (so no clock travel), asynchronous outcomes in real
-    /// time. Merchants are registered with --public-key only. For `run --target sandbox --endpoint`.
+    /// time, and the sandbox's throttling quotas (429 TooManyRequests). Merchants are registered
+    /// with --public-key only. For `run --target sandbox --endpoint`.
     #[arg(long)]
     sandbox_faithful: bool,
 }
@@ -311,12 +312,13 @@ async fn run(config_file: Option<PathBuf>, args: RunArgs) -> anyhow::Result<Exit
     let items = summary.items_passed + summary.items_failed + summary.items_not_run;
     let icon = if summary.is_success() { "✅" } else { "❌" };
     eprintln!(
-        "{icon} self-check items: {} passed, {} failed, {} not run (of {items}) · scenarios: {} passed, {} failed · {:.1} s",
+        "{icon} self-check items: {} passed, {} failed, {} not run (of {items}) · scenarios: {} passed, {} failed, {} not run · {:.1} s",
         summary.items_passed,
         summary.items_failed,
         summary.items_not_run,
         summary.scenarios_passed,
         summary.scenarios_failed,
+        summary.scenarios_not_run,
         outcome.report.header.duration_ms as f64 / 1000.0
     );
     for file in &outcome.files {

@@ -9,8 +9,12 @@ mod common;
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 
+use apay_conformance::client::{Client, ClientOptions};
 use apay_conformance::config::{Config, Overrides};
+use apay_conformance::operation::Operation;
+use apay_conformance::pacing::Pacer;
 use apay_conformance::runner::target::Target;
+use apay_conformance::signing::{Algorithm, PrivateKey, Signer};
 use serde_json::Value;
 
 const KEY_ID: &str = "SANDBOX-AEXAMPLEVECTORKEY0000000";
@@ -116,7 +120,7 @@ fn a_sandbox_run_against_a_sandbox_faithful_emulator_passes_what_can_run_and_ski
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_apay-conformance"))
         .args(["run", "--target", "sandbox", "--endpoint", &emulator.url, "--buyer", "direct", "--concurrency", "8"])
-        .args(["--report-dir", dir.path().to_str().unwrap(), "--quiet"])
+        .args(["--report-dir", dir.path().to_str().unwrap()])
         .env("AMAZON_PAY_PUBLIC_KEY_ID", KEY_ID)
         .env("AMAZON_PAY_PRIVATE_KEY", key_path())
         .env("AMAZON_PAY_STORE_ID", "amzn1.application-oa2-client.sandboxtest")
@@ -127,7 +131,10 @@ fn a_sandbox_run_against_a_sandbox_faithful_emulator_passes_what_can_run_and_ski
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("⏳ waiting"), "the waits show in the progress output: {stderr}");
+    assert!(
+        stderr.contains("⏳ 03_dynamic_authorization.feature:11: waiting up to"),
+        "the waits show in the progress output, naming the scenario: {stderr}"
+    );
 
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("selfcheck.json")).unwrap()).unwrap();
@@ -142,10 +149,69 @@ fn a_sandbox_run_against_a_sandbox_faithful_emulator_passes_what_can_run_and_ski
             assert!(s["reason"].as_str().unwrap().contains("clock"), "{}", s["reason"]);
         }
     }
+    // Pacing kept the whole run within the sandbox's throttling quotas: no exchange was retried
+    // after a 429 (the emulator enforces them as Amazon does).
+    let throttled: Vec<String> = scenarios
+        .iter()
+        .flat_map(|s| s["steps"].as_array().unwrap())
+        .flat_map(|step| step["exchanges"].as_array().unwrap())
+        .filter(|x| {
+            x["retriedAfter"].as_array().is_some_and(|r| r.iter().any(|why| why.as_str().unwrap().starts_with("429")))
+        })
+        .map(|x| format!("{} {}", x["operation"], x["retriedAfter"]))
+        .collect();
+    assert!(throttled.is_empty(), "throttled despite pacing: {throttled:?}");
+    let not_run = scenarios.iter().filter(|s| s["status"] == "notRun").count();
+    let passed = scenarios.len() - not_run;
+    assert!(
+        stderr.contains(&format!("⏭️ not run here ({not_run}): needs the emulator's clock"))
+            && stderr.contains("        05_recurring.feature:"),
+        "what is not run is listed before the run: {stderr}"
+    );
+    assert!(stderr.contains(&format!("scenarios: {passed} passed, 0 failed, {not_run} not run")), "{stderr}");
     let item = |id: &str| report["items"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap().clone();
     assert_eq!(item("L-1")["status"], "notRun");
     assert_eq!(item("E-3")["status"], "notRun");
     for id in ["A-1", "C-1", "C-2", "H-1", "H-2", "I-2"] {
         assert_eq!(item(id)["status"], "passed", "{id}: waited for in real time");
     }
+}
+
+/// A client of the faithful emulator as the test account, without retries so a 429 shows.
+fn client(emulator: &Faithful, pacer: Option<std::sync::Arc<Pacer>>) -> Client {
+    let key = PrivateKey::from_pem(&std::fs::read_to_string(key_path()).unwrap()).unwrap();
+    let options = ClientOptions {
+        endpoint: Some(emulator.url.parse().unwrap()),
+        max_retries: 0,
+        pacer,
+        ..ClientOptions::default()
+    };
+    Client::new(Signer::new(KEY_ID, key, Algorithm::V2), options).unwrap()
+}
+
+#[tokio::test]
+async fn the_sandbox_faithful_emulator_throttles_a_burst_and_the_pacer_stays_within_the_quota() {
+    let emulator = faithful();
+    // Get Refund: a burst of 5, then 1 per second. Eight at once: the last ones are refused.
+    let unpaced = client(&emulator, None);
+    let ids: Vec<String> = (0..8).map(|i| format!("S03-0000000-0000000-R0000{i}")).collect();
+    let answers =
+        futures::future::join_all(ids.iter().map(|id| unpaced.call(Operation::GetRefund, Some(id), None))).await;
+    let statuses: Vec<u16> = answers.iter().map(|a| a.as_ref().unwrap().status).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 404).count(), 5, "{statuses:?}");
+    let throttled = answers.iter().map(|a| a.as_ref().unwrap()).find(|a| a.status == 429).expect("a 429");
+    let error = throttled.error().unwrap();
+    assert_eq!(error.reason_code, "TooManyRequests", "{error:?}");
+    assert!(error.message.contains("Get Refund"), "{error:?}");
+
+    // Get Charge, paced: eight in a row all reach the emulator, none throttled.
+    let paced = client(&emulator, Some(std::sync::Arc::new(Pacer::sandbox())));
+    let started = std::time::Instant::now();
+    for i in 0..8 {
+        let answer =
+            paced.call(Operation::GetCharge, Some(&format!("S03-0000000-0000000-C0000{i}")), None).await.unwrap();
+        assert_eq!(answer.status, 404, "request {i} after {:?}: {}", started.elapsed(), answer.body);
+    }
+    // The pacer's burst is 4 (one below the quota), then 0.9 per second.
+    assert!(started.elapsed() >= std::time::Duration::from_secs(4), "{:?}", started.elapsed());
 }

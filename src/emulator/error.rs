@@ -120,6 +120,15 @@ impl ErrorResponse {
     pub fn unprocessable(reason_code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, reason_code, message)
     }
+
+    // 429
+    pub fn too_many_requests(operation: &str) -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            format!("The request was throttled: the {operation} quota of this merchant is used up; retry later."),
+        )
+    }
 }
 
 impl std::fmt::Display for ErrorResponse {

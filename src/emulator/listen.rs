@@ -22,8 +22,8 @@ pub struct ListenOptions {
     /// PEM certificate and key; generated (self-signed for the host, 127.0.0.1 and localhost) when absent.
     pub tls_cert_and_key: Option<(PathBuf, PathBuf)>,
     pub max_clock_skew: Option<Duration>,
-    /// Without the control API (`serve --sandbox-faithful`): what a client sees is what Amazon's
-    /// sandbox offers, in real time.
+    /// Without the control API and with the sandbox's throttling (`serve --sandbox-faithful`): what
+    /// a client sees is what Amazon's sandbox offers, in real time.
     pub sandbox_faithful: bool,
 }
 
@@ -90,8 +90,11 @@ pub async fn start(options: ListenOptions) -> anyhow::Result<Running> {
         .await
         .with_context(|| format!("cannot listen on {}:{}", options.host, options.port))?;
     let http = listener.local_addr()?;
-    let emulator =
-        Emulator::new(Settings { max_clock_skew: options.max_clock_skew, public_base: format!("http://{http}") });
+    let emulator = Emulator::new(Settings {
+        max_clock_skew: options.max_clock_skew,
+        public_base: format!("http://{http}"),
+        throttle: options.sandbox_faithful,
+    });
     let app = router(emulator.clone(), !options.sandbox_faithful);
     let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
     let http_app = app.clone();

@@ -21,6 +21,7 @@ use super::simulation::{simulation_for, TEST_BUYERS};
 use super::tenant::{BuyerStep, Exchange, Tenant};
 use crate::model::Timestamp;
 use crate::operation::Operation;
+use crate::pacing::{sandbox_quota, TokenBuckets};
 use crate::signing::{parse_amz_date, verify_wire_request, PublicKey, VerifyError, WireRequest};
 
 /// Largest request body accepted; larger ones get a 400, not a crash.
@@ -33,17 +34,26 @@ pub struct Settings {
     pub max_clock_skew: Option<Duration>,
     /// Base URL of the hosted pages (for `amazonPayRedirectUrl`), e.g. `http://127.0.0.1:8080`.
     pub public_base: String,
+    /// Enforce the sandbox's throttling quotas per merchant and operation (429 `TooManyRequests`).
+    /// Off by default: the suite's scenarios each have their own tenant and run at full speed.
+    pub throttle: bool,
 }
 
 /// The emulator's shared state: every tenant, keyed by public key id.
 pub struct Emulator {
     tenants: Mutex<HashMap<String, Tenant>>,
     settings: Mutex<Settings>,
+    /// Throttling quotas used, per merchant and operation (real time, like Amazon's).
+    quotas: TokenBuckets<(String, Operation)>,
 }
 
 impl Emulator {
     pub fn new(settings: Settings) -> Arc<Self> {
-        Arc::new(Emulator { tenants: Mutex::new(HashMap::new()), settings: Mutex::new(settings) })
+        Arc::new(Emulator {
+            tenants: Mutex::new(HashMap::new()),
+            settings: Mutex::new(settings),
+            quotas: TokenBuckets::default(),
+        })
     }
 
     fn tenants(&self) -> MutexGuard<'_, HashMap<String, Tenant>> {
@@ -245,6 +255,13 @@ fn handle(
     let wire =
         WireRequest { method: method.as_str(), path, query: uri.query().unwrap_or(""), headers: &header_list, body };
     let key_id = authenticate(emulator, &wire, settings)?;
+    if settings.throttle {
+        // Counted once authenticated, before anything is looked at: a throttled request changes nothing.
+        emulator
+            .quotas
+            .try_take((key_id.clone(), op), sandbox_quota(op))
+            .map_err(|_| ErrorResponse::too_many_requests(op.title()))?;
+    }
     let simulation =
         wire.header("x-amz-pay-simulation-code").map(|code| simulation_for(op, code.trim())).transpose()?;
     let idempotency = idempotency_key(op, headers)?;

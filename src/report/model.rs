@@ -195,6 +195,10 @@ pub struct Exchange {
     /// The response body (JSON, or a string when it was not JSON).
     pub response: Option<Value>,
     pub duration_ms: u64,
+    /// The answers the client retried before this one (`429 TooManyRequests` …); empty on a
+    /// first-try answer. On the sandbox target, a 429 here means the pacing fell short.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retried_after: Vec<String>,
 }
 
 /// A page the buyer saw on the hosted pages (or the merchant's).

@@ -100,6 +100,7 @@ mod tests {
             request: Some(json!({ "chargePermissionType": "OneTime" })),
             response: Some(response),
             duration_ms: 80,
+            retried_after: vec!["429 TooManyRequests".into()],
         });
         create.pages.push(PageSeen {
             url: "https://pay.example/review?amazonCheckoutSessionId=cs-1".into(),
@@ -209,6 +210,7 @@ mod tests {
         assert!(html.contains("山***") && !html.contains("太郎"));
         assert!(html.contains("\n  &quot;checkoutSessionId&quot;: &quot;cs-1&quot;"));
         assert!(html.contains("Authorized → <b>Captured</b>"));
+        assert!(html.contains("再試行の理由: 429 TooManyRequests"), "a retried exchange says why");
         assert!(html.contains("状態遷移"));
         assert!(html.contains("<img src=\"data:image"));
         // Failed scenarios open on their steps; passed ones stay folded.

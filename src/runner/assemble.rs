@@ -41,6 +41,7 @@ pub fn exchange(call: &CallRecord) -> Exchange {
         request: body_json(&String::from_utf8_lossy(&call.request_body)),
         response: body_json(&call.response_body),
         duration_ms: call.duration.as_millis() as u64,
+        retried_after: call.retried_after.clone(),
     }
 }
 

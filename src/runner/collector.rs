@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use cucumber::event::{self, Cucumber, Feature, RetryableScenario, Rule, Scenario, Step, StepError};
@@ -19,6 +19,23 @@ pub fn key_of(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> Scena
     let path = feature.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
     (path, scenario.position.line)
 }
+
+/// `01_onetime.feature:12`: how progress lines name a scenario.
+pub fn label_of((path, line): &ScenarioKey) -> String {
+    format!("{}:{line}", path.rsplit('/').next().unwrap_or(path))
+}
+
+/// A scenario the target cannot run, reported with the reason.
+#[derive(Clone, Debug)]
+pub struct NotRun {
+    pub feature: gherkin::Feature,
+    pub scenario: gherkin::Scenario,
+    pub tags: Vec<String>,
+    pub reason: &'static str,
+}
+
+/// Filled while the features are filtered, before any scenario starts.
+pub type NotRunList = Arc<Mutex<Vec<NotRun>>>;
 
 #[derive(Clone, Debug)]
 pub struct StepRun {
@@ -69,6 +86,7 @@ impl ScenarioRun {
 
 pub struct Collector {
     progress: bool,
+    not_run: NotRunList,
     total: usize,
     done: usize,
     pub scenarios: BTreeMap<ScenarioKey, ScenarioRun>,
@@ -76,8 +94,8 @@ pub struct Collector {
 }
 
 impl Collector {
-    pub fn new(progress: bool) -> Self {
-        Collector { progress, total: 0, done: 0, scenarios: BTreeMap::new(), parse_errors: Vec::new() }
+    pub fn new(progress: bool, not_run: NotRunList) -> Self {
+        Collector { progress, not_run, total: 0, done: 0, scenarios: BTreeMap::new(), parse_errors: Vec::new() }
     }
 
     fn started(
@@ -180,21 +198,41 @@ impl Collector {
     fn print(&self, key: &ScenarioKey) {
         let (Some(run), true) = (self.scenarios.get(key), self.progress) else { return };
         let seconds = run.finished.and_then(|f| f.duration_since(run.started).ok()).unwrap_or_default().as_secs_f64();
-        let file = key.0.rsplit('/').next().unwrap_or(&key.0);
         let status = run.status();
         let width = self.total.to_string().len();
         let mut err = std::io::stderr().lock();
         let _ = writeln!(
             err,
-            "[{:>width$}/{}] {} {file}:{} {} ({seconds:.2} s)",
+            "[{:>width$}/{}] {} {} {} ({seconds:.2} s)",
             self.done,
             self.total,
             status.icon(),
-            key.1,
+            label_of(key),
             run.scenario.name
         );
         if let Some(failure) = run.failure().filter(|_| status == Status::Failed) {
             let _ = writeln!(err, "        {}", failure.replace('\n', "\n        "));
+        }
+    }
+
+    /// Before the first scenario starts: what this target will not run, grouped by the reason, so
+    /// a person sees at once that they are left out on purpose.
+    fn print_not_run(&self) {
+        let not_run = self.not_run.lock().unwrap_or_else(|e| e.into_inner());
+        if !self.progress || not_run.is_empty() {
+            return;
+        }
+        let mut by_reason: BTreeMap<&str, Vec<&NotRun>> = BTreeMap::new();
+        for n in not_run.iter() {
+            by_reason.entry(n.reason).or_default().push(n);
+        }
+        let mut err = std::io::stderr().lock();
+        for (reason, scenarios) in by_reason {
+            let _ = writeln!(err, "⏭️ not run here ({}): {reason}", scenarios.len());
+            for n in scenarios {
+                let label = label_of(&key_of(&n.feature, &n.scenario));
+                let _ = writeln!(err, "        {label} {}", n.scenario.name);
+            }
         }
     }
 }
@@ -227,7 +265,10 @@ impl Writer<ConformanceWorld> for Collector {
         };
         let at = event.at;
         match event.value {
-            Cucumber::ParsingFinished { scenarios, .. } => self.total = scenarios,
+            Cucumber::ParsingFinished { scenarios, .. } => {
+                self.total = scenarios;
+                self.print_not_run();
+            }
             Cucumber::Feature(feature, Feature::Scenario(scenario, ev)) => {
                 let (feature, scenario): (Arc<gherkin::Feature>, Arc<gherkin::Scenario>) =
                     (feature.into(), scenario.into());

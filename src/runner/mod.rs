@@ -25,7 +25,7 @@ use crate::emulator::listen::{self, ListenOptions};
 use crate::report::{self, Header, Lang, RunReport};
 use crate::signing::Algorithm;
 use crate::steps::{ConformanceWorld, Evidence};
-use collector::{key_of, Collector, ScenarioKey};
+use collector::{key_of, label_of, Collector, NotRun, NotRunList, ScenarioKey};
 use target::Target;
 
 /// What the scenarios run against.
@@ -132,19 +132,19 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
         None => Target::emulator(endpoint.clone().expect("the emulator has an endpoint"), browser.clone())?,
     };
     let target = Arc::new(target);
-    let not_run: Arc<Mutex<Vec<NotRun>>> = Arc::default();
+    let not_run: NotRunList = Arc::default();
     let evidence: EvidenceStore = Arc::default();
 
     let collector = {
-        let (before_target, after_store) = (target.clone(), evidence.clone());
+        let (before_target, after_store, progress) = (target.clone(), evidence.clone(), options.progress);
         let (filter_target, filter_not_run) = (target.clone(), not_run.clone());
         ConformanceWorld::cucumber()
             // The collector keys every event by its scenario, so interleaved events are fine.
-            .with_writer(cucumber::writer::AssertNormalized::new(Collector::new(options.progress)))
+            .with_writer(cucumber::writer::AssertNormalized::new(Collector::new(options.progress, not_run.clone())))
             .with_cli(cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::default())
             .max_concurrent_scenarios(options.concurrency.max(1))
-            .before(move |_, _, _, world| {
-                world.attach(before_target.clone());
+            .before(move |feature, _, scenario, world| {
+                world.attach(before_target.clone(), progress.then(|| label_of(&key_of(feature, scenario))));
                 futures::future::ready(()).boxed_local()
             })
             .after(move |feature, _, scenario, _, world| {
@@ -224,14 +224,6 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
         None => Vec::new(),
     };
     Ok(RunOutcome { report, files })
-}
-
-/// A scenario the target cannot run, reported with the reason.
-struct NotRun {
-    feature: cucumber::gherkin::Feature,
-    scenario: cucumber::gherkin::Scenario,
-    tags: Vec<String>,
-    reason: &'static str,
 }
 
 /// The report header's account lines: ids masked, never a key.

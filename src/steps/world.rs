@@ -54,6 +54,9 @@ pub struct Evidence {
 #[derive(Debug, Default, cucumber::World)]
 pub struct ConformanceWorld {
     target: Option<Arc<Target>>,
+    /// `01_onetime.feature:12`, for progress lines printed while the scenario runs; `None` with
+    /// `--quiet`.
+    label: Option<String>,
     merchant: Option<Merchant>,
     buyer: Option<Buyer>,
     /// The merchant's site: its review, result and cancel pages.
@@ -76,8 +79,9 @@ pub struct ConformanceWorld {
 
 impl ConformanceWorld {
     /// Called by the runner before the first step.
-    pub fn attach(&mut self, target: Arc<Target>) {
+    pub fn attach(&mut self, target: Arc<Target>, label: Option<String>) {
         self.target = Some(target);
+        self.label = label;
     }
 
     /// Called by the runner after the last step.
@@ -201,11 +205,13 @@ impl ConformanceWorld {
         let Some(wait) = self.wait.take() else { return check(self).await };
         let started = Instant::now();
         let budget = wait + Duration::from_secs(60);
-        let _ = writeln!(
-            std::io::stderr(),
-            "        ⏳ waiting up to {} s for the sandbox's asynchronous outcome",
-            budget.as_secs()
-        );
+        if let Some(label) = &self.label {
+            let _ = writeln!(
+                std::io::stderr(),
+                "        ⏳ {label}: waiting up to {} s for the sandbox's asynchronous outcome",
+                budget.as_secs()
+            );
+        }
         // Nothing arrives before the documented delay; after it, short polls with backoff.
         let mut delay = wait;
         loop {
