@@ -171,8 +171,9 @@ fn key_id(config: &Config) -> Check {
 }
 
 async fn remote(client: &crate::client::Client) -> Vec<Check> {
-    // A random id: 404 ResourceNotFound proves the signature was checked and accepted.
-    let probe = format!("apay-doctor-{}", uuid::Uuid::new_v4().simple());
+    // A random id of the real shape (Checkout Session ids are UUIDs, so no 400 for the id's form):
+    // 404 ResourceNotFound proves the signature was checked and accepted.
+    let probe = uuid::Uuid::new_v4().to_string();
     match client.call(Operation::GetCheckoutSession, Some(&probe), None).await {
         Err(e) => vec![
             Check::fail("endpoint answers", e.to_string(), "check the network, the region and AMAZON_PAY_ENDPOINT"),

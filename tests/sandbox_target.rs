@@ -54,6 +54,33 @@ fn the_sandbox_target_builds_the_documented_urls_for_every_region_and_key_style(
     }
 }
 
+/// The official Node SDK's requests (the vectors): the sandbox target sends to the same host, under
+/// the same path prefix, for the same region and key id. (The vectors' `/live/v2` request is the
+/// SDK with `sandbox: false`, which this tool never sends.)
+#[test]
+fn the_sandbox_target_sends_where_the_official_sdk_sends() {
+    let key = key_path();
+    let mut real_hosts = 0;
+    for v in common::vectors::api_requests().into_iter().filter(|v| !v.path.starts_with("/live/")) {
+        let config = config(&[
+            ("AMAZON_PAY_PUBLIC_KEY_ID", &v.public_key_id),
+            ("AMAZON_PAY_PRIVATE_KEY", &key),
+            ("AMAZON_PAY_REGION", &v.headers_sent["x-amz-pay-region"]),
+            ("AMAZON_PAY_STORE_ID", "amzn1.application-oa2-client.x"),
+        ])
+        .unwrap();
+        let base = Target::sandbox(config, None).unwrap().endpoint;
+        assert!(v.path.starts_with(base.path().trim_end_matches('/')), "{}: {} under {base}", v.name, v.path);
+        let host = &v.headers_sent["x-amz-pay-host"];
+        // Most vectors were captured against an overridden local host; the others name Amazon's.
+        if !host.starts_with("127.0.0.1") {
+            assert_eq!(base.host_str(), Some(host.as_str()), "{}", v.name);
+            real_hosts += 1;
+        }
+    }
+    assert!(real_hosts >= 2, "the vectors with Amazon's own hosts (jp, us) were compared");
+}
+
 #[test]
 fn live_keys_and_live_paths_are_refused() {
     let key = key_path();
