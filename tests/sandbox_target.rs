@@ -167,6 +167,10 @@ fn a_sandbox_run_against_a_sandbox_faithful_emulator_passes_what_can_run_and_ski
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("selfcheck.json")).unwrap()).unwrap();
     assert_eq!(report["header"]["target"], "sandbox");
     assert!(!report.to_string().contains(KEY_ID), "the key id is masked");
+    let html = std::fs::read_to_string(dir.path().join("selfcheck.html")).unwrap();
+    for secret in ["sandbox-pass-1", "taro.yamada@example.jp"] {
+        assert!(!report.to_string().contains(secret) && !html.contains(secret), "{secret} leaked into the report");
+    }
     let scenarios = report["scenarios"].as_array().unwrap();
     for s in scenarios {
         let clock = s["tags"].as_array().unwrap().iter().any(|t| t == "@clock");
