@@ -558,9 +558,10 @@ impl Client {
                     if is_retryable(status) && can_retry {
                         let wait = retry_after.map_or(delay, |ra| ra.clamp(delay, Duration::from_secs(60)));
                         tracing::info!(status = status.as_u16(), attempt, "retrying {} in {:?}", op.title(), wait);
-                        let reason =
-                            serde_json::from_str::<ErrorBody>(&text).map(|e| e.reason_code).unwrap_or_default();
-                        retried_after.push(format!("{} {reason}", status.as_u16()).trim_end().to_owned());
+                        retried_after.push(match serde_json::from_str::<ErrorBody>(&text) {
+                            Ok(e) => format!("{} {}", status.as_u16(), e.reason_code),
+                            Err(_) => status.as_u16().to_string(),
+                        });
                         tokio::time::sleep(wait).await;
                         continue;
                     }

@@ -43,16 +43,17 @@ pub struct Settings {
 pub struct Emulator {
     tenants: Mutex<HashMap<String, Tenant>>,
     settings: Mutex<Settings>,
-    /// Throttling quotas used, per merchant and operation (real time, like Amazon's).
-    quotas: TokenBuckets<(String, Operation)>,
+    /// Throttling quotas used, per merchant and operation (real time, like Amazon's); only when
+    /// `Settings::throttle` is on.
+    quotas: Option<TokenBuckets<(String, Operation)>>,
 }
 
 impl Emulator {
     pub fn new(settings: Settings) -> Arc<Self> {
         Arc::new(Emulator {
             tenants: Mutex::new(HashMap::new()),
+            quotas: settings.throttle.then(TokenBuckets::default),
             settings: Mutex::new(settings),
-            quotas: TokenBuckets::default(),
         })
     }
 
@@ -255,10 +256,9 @@ fn handle(
     let wire =
         WireRequest { method: method.as_str(), path, query: uri.query().unwrap_or(""), headers: &header_list, body };
     let key_id = authenticate(emulator, &wire, settings)?;
-    if settings.throttle {
+    if let Some(quotas) = &emulator.quotas {
         // Counted once authenticated, before anything is looked at: a throttled request changes nothing.
-        emulator
-            .quotas
+        quotas
             .try_take((key_id.clone(), op), sandbox_quota(op))
             .map_err(|_| ErrorResponse::too_many_requests(op.title()))?;
     }
