@@ -9,7 +9,7 @@
 use std::fmt;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use reqwest::{Method, StatusCode, Url};
@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::evidence::{body_value, recorded_headers, Exchange};
 use crate::model::*;
 use crate::operation::Operation;
 use crate::signing::{format_amz_date, Signer, SigningError};
@@ -317,40 +318,17 @@ pub struct Client {
     log: Option<CallLog>,
 }
 
-/// One completed call, as the report shows it. Headers are not kept: the `Authorization`
-/// signature must never reach evidence, and the rest is derivable from the operation.
-#[derive(Clone, Debug)]
-pub struct CallRecord {
-    /// When the call started (after which any retry belongs to the same record).
-    pub at: SystemTime,
-    pub duration: Duration,
-    pub operation: Operation,
-    pub method: String,
-    /// The URL path, including the `/sandbox` or `/v2` prefix.
-    pub path: String,
-    pub status: u16,
-    pub request_id: Option<String>,
-    pub idempotency_key: Option<String>,
-    pub simulation_code: Option<String>,
-    pub request_body: Vec<u8>,
-    pub response_body: String,
-    /// What made the client try again before this answer, one entry per retry
-    /// (`429 TooManyRequests`, `503 ServiceUnavailable`, `connection: …`); empty when the first
-    /// attempt was answered. A throttled exchange in a report shows here.
-    pub retried_after: Vec<String>,
-}
-
-/// Where a recording client appends its [`CallRecord`]s; shared by its copies.
+/// Where a recording client appends its [`Exchange`]s; shared by its copies.
 #[derive(Clone, Debug, Default)]
-pub struct CallLog(Arc<Mutex<Vec<CallRecord>>>);
+pub struct CallLog(Arc<Mutex<Vec<Exchange>>>);
 
 impl CallLog {
-    fn push(&self, record: CallRecord) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(record);
+    fn push(&self, exchange: Exchange) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(exchange);
     }
 
     /// Removes and returns what was recorded so far.
-    pub fn take(&self) -> Vec<CallRecord> {
+    pub fn take(&self) -> Vec<Exchange> {
         std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
@@ -514,7 +492,7 @@ impl Client {
         let idempotency_key =
             op.is_idempotent_post().then(|| self.call.idempotency_key.clone().unwrap_or_else(new_idempotency_key));
         let options = &self.inner.options;
-        let (at, started) = (SystemTime::now(), Instant::now());
+        let (at, started) = (Utc::now(), Instant::now());
         let mut attempt = 0;
         let mut retried_after = Vec::new();
         loop {
@@ -537,6 +515,25 @@ impl Client {
             let delay = options.retry_base_delay * 2u32.saturating_pow(attempt - 1);
             let can_retry = attempt <= options.max_retries;
             let url = prepared.url.clone();
+            // What the evidence keeps of this attempt: never the signature (see `recorded_headers`).
+            let exchange = Exchange {
+                at,
+                virtual_at: None,
+                duration_ms: 0,
+                operation: Some(op),
+                method: op.method().to_string(),
+                path: reqwest::Url::parse(&url).map(|u| u.path().to_owned()).unwrap_or_else(|_| url.clone()),
+                query: String::new(),
+                request_headers: recorded_headers(prepared.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
+                request: body_value(&body),
+                status: None,
+                reason_code: None,
+                request_id: None,
+                retry_after: None,
+                response: None,
+                retried_after: Vec::new(),
+                transport_error: None,
+            };
             let mut request = self.inner.http.request(prepared.method.clone(), &url);
             for (name, value) in &prepared.headers {
                 request = request.header(name, value);
@@ -544,43 +541,43 @@ impl Client {
             if !prepared.body.is_empty() {
                 request = request.body(prepared.body);
             }
-            match request.send().await {
+            let answer = match request.send().await {
                 Ok(response) => {
                     let status = response.status();
                     let header =
                         |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-                    let request_id = header("x-amz-pay-request-id");
-                    let retry_after =
-                        header("retry-after").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
-                    let text =
-                        response.text().await.map_err(|source| ClientError::Transport { url: url.clone(), source })?;
+                    let (request_id, retry_after) = (header("x-amz-pay-request-id"), header("retry-after"));
+                    response.text().await.map(|text| (status, request_id, retry_after, text))
+                }
+                Err(e) => Err(e),
+            };
+            match answer {
+                Ok((status, request_id, retry_after, text)) => {
                     tracing::debug!(status = status.as_u16(), request_id = request_id.as_deref().unwrap_or("-"), body = %text, "response");
+                    let reason_code = serde_json::from_str::<ErrorBody>(&text).ok().map(|e| e.reason_code);
                     if is_retryable(status) && can_retry {
-                        let wait = retry_after.map_or(delay, |ra| ra.clamp(delay, Duration::from_secs(60)));
+                        let wait = retry_after
+                            .as_deref()
+                            .and_then(|v| v.trim().parse::<u64>().ok())
+                            .map_or(delay, |ra| Duration::from_secs(ra).clamp(delay, Duration::from_secs(60)));
                         tracing::info!(status = status.as_u16(), attempt, "retrying {} in {:?}", op.title(), wait);
-                        retried_after.push(match serde_json::from_str::<ErrorBody>(&text) {
-                            Ok(e) => format!("{} {}", status.as_u16(), e.reason_code),
-                            Err(_) => status.as_u16().to_string(),
+                        retried_after.push(match &reason_code {
+                            Some(code) => format!("{} {code}", status.as_u16()),
+                            None => status.as_u16().to_string(),
                         });
                         tokio::time::sleep(wait).await;
                         continue;
                     }
                     if let Some(log) = &self.log {
-                        log.push(CallRecord {
-                            at,
-                            duration: started.elapsed(),
-                            operation: op,
-                            method: op.method().to_string(),
-                            path: reqwest::Url::parse(&url)
-                                .map(|u| u.path().to_owned())
-                                .unwrap_or_else(|_| url.clone()),
-                            status: status.as_u16(),
+                        log.push(Exchange {
+                            duration_ms: started.elapsed().as_millis() as u64,
+                            status: Some(status.as_u16()),
+                            reason_code: reason_code.filter(|_| !status.is_success()),
                             request_id: request_id.clone(),
-                            idempotency_key: idempotency_key.clone(),
-                            simulation_code: self.call.simulation_code.clone(),
-                            request_body: body.clone(),
-                            response_body: text.clone(),
+                            retry_after,
+                            response: body_value(text.as_bytes()),
                             retried_after,
+                            ..exchange
                         });
                     }
                     return Ok(RawResponse {
@@ -599,7 +596,17 @@ impl Client {
                     retried_after.push(format!("connection: {source}"));
                     tokio::time::sleep(delay).await;
                 }
-                Err(source) => return Err(ClientError::Transport { url, source }),
+                Err(source) => {
+                    if let Some(log) = &self.log {
+                        log.push(Exchange {
+                            duration_ms: started.elapsed().as_millis() as u64,
+                            retried_after,
+                            transport_error: Some(source.to_string()),
+                            ..exchange
+                        });
+                    }
+                    return Err(ClientError::Transport { url, source });
+                }
             }
         }
     }

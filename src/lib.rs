@@ -11,6 +11,7 @@ pub mod client;
 pub mod config;
 pub mod doctor;
 pub mod emulator;
+pub mod evidence;
 pub mod model;
 pub mod operation;
 pub mod pacing;

@@ -156,6 +156,23 @@ impl Operation {
     }
 }
 
+/// Evidence names an operation by its title ("Create Charge"), as the docs and the report do.
+impl serde::Serialize for Operation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.title())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Operation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let title = String::deserialize(deserializer)?;
+        Operation::ALL
+            .into_iter()
+            .find(|op| op.title() == title)
+            .ok_or_else(|| serde::de::Error::custom(format!("no operation is called `{title}`")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

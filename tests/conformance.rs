@@ -89,7 +89,11 @@ fn shapes(scenarios: &[&ScenarioReport]) -> Vec<Value> {
                 let mut response = exchange.response.clone().unwrap_or(Value::Null);
                 normalise(&mut response, &ids);
                 out.push(json!({
-                    "call": format!("{} {}", exchange.operation, exchange.status),
+                    "call": format!(
+                        "{} {}",
+                        exchange.operation.map_or("(no operation)", |op| op.title()),
+                        exchange.status.map_or_else(|| "(no answer)".to_owned(), |s| s.to_string())
+                    ),
                     "scenario": scenario.name,
                     "step": format!("{} {}", step.keyword, step.text),
                     "response": response,

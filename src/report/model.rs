@@ -2,7 +2,6 @@
 //! `selfcheck.json`, so field names are the machine-readable contract.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// The language of the report's own text (the Gherkin is always Japanese).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -156,7 +155,8 @@ pub struct ScenarioReport {
     pub reason: Option<String>,
     pub duration_ms: u64,
     pub steps: Vec<StepReport>,
-    /// Object states in the order the responses showed them.
+    /// Every state change of the scenario's objects: on the emulator its own events (so a
+    /// settlement nobody polled shows), on the sandbox the states the responses showed.
     pub transitions: Vec<Transition>,
 }
 
@@ -178,28 +178,9 @@ pub struct StepReport {
     pub background: bool,
 }
 
-/// One API call as evidence: no `Authorization`, no key material, buyer data masked.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Exchange {
-    /// `Create Checkout Session` …
-    pub operation: String,
-    pub method: String,
-    pub path: String,
-    pub status: u16,
-    pub request_id: Option<String>,
-    pub idempotency_key: Option<String>,
-    pub simulation_code: Option<String>,
-    /// The request body as sent (`None` for GET).
-    pub request: Option<Value>,
-    /// The response body (JSON, or a string when it was not JSON).
-    pub response: Option<Value>,
-    pub duration_ms: u64,
-    /// The answers the client retried before this one (`429 TooManyRequests` …); empty on a
-    /// first-try answer. On the sandbox target, a 429 here means the pacing fell short.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub retried_after: Vec<String>,
-}
+/// API exchanges and state transitions are the shared evidence types: in a report, an
+/// exchange's bodies have buyer data masked, and a transition is an [`Event`].
+pub use crate::evidence::{Event as Transition, Exchange};
 
 /// A page the buyer saw on the hosted pages (or the merchant's).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -212,16 +193,4 @@ pub struct PageSeen {
     pub texts: Vec<(String, String)>,
     /// `data:image/png;base64,…` when the browser buyer took a screenshot.
     pub screenshot: Option<String>,
-}
-
-/// An object seen in a new state.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Transition {
-    /// `CheckoutSession`, `ChargePermission`, `Charge`, `Refund`.
-    pub object: String,
-    pub id: String,
-    pub from: Option<String>,
-    pub to: String,
-    pub reason_code: Option<String>,
 }

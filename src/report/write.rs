@@ -90,17 +90,22 @@ mod tests {
         background.background = true;
         let mut create = step("もし", "チェックアウトセッションを作成する", StepStatus::Passed);
         create.exchanges.push(Exchange {
-            operation: "Create Checkout Session".into(),
+            at: "2025-01-15T09:30:00Z".parse().unwrap(),
+            virtual_at: None,
+            duration_ms: 80,
+            operation: Some(crate::operation::Operation::CreateCheckoutSession),
             method: "POST".into(),
             path: "/v2/checkoutSessions".into(),
-            status: 201,
-            request_id: Some("req-abc".into()),
-            idempotency_key: Some("idem-1".into()),
-            simulation_code: None,
+            query: String::new(),
+            request_headers: crate::evidence::recorded_headers([("x-amz-pay-idempotency-key", "idem-1")]),
             request: Some(json!({ "chargePermissionType": "OneTime" })),
+            status: Some(201),
+            reason_code: None,
+            request_id: Some("req-abc".into()),
+            retry_after: None,
             response: Some(response),
-            duration_ms: 80,
             retried_after: vec!["429 TooManyRequests".into()],
+            transport_error: None,
         });
         create.pages.push(PageSeen {
             url: "https://pay.example/review?amazonCheckoutSessionId=cs-1".into(),
@@ -111,11 +116,12 @@ mod tests {
         let mut passed = scenario("01_onetime-12", "オーソリして売上請求する", Status::Passed, &["A-1"]);
         passed.steps = vec![background.clone(), create];
         passed.transitions.push(Transition {
-            object: "Charge".into(),
+            object_type: crate::evidence::ObjectType::Charge,
             id: "C01-1".into(),
             from: Some("Authorized".into()),
             to: "Captured".into(),
             reason_code: None,
+            at: "20250115T093000Z".parse().unwrap(),
         });
 
         let mut fails = step("ならば", "チャージの状態は \"Captured\" である", StepStatus::Failed);

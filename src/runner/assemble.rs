@@ -4,80 +4,60 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime};
 
-use serde_json::Value;
-
 use super::collector::{ScenarioKey, ScenarioRun};
 use cucumber::gherkin;
 
-use crate::client::CallRecord;
-use crate::report::{
-    checklist, mask, Exchange, ItemResult, Lang, ScenarioReport, Status, StepReport, Summary, Transition,
-};
+use crate::evidence::{Exchange, ObjectType};
+use crate::model::Timestamp;
+use crate::report::{checklist, mask, ItemResult, Lang, ScenarioReport, Status, StepReport, Summary, Transition};
 use crate::steps::Evidence;
 
 fn millis(from: SystemTime, to: Option<SystemTime>) -> u64 {
     to.and_then(|t| t.duration_since(from).ok()).unwrap_or(Duration::ZERO).as_millis() as u64
 }
 
-fn body_json(text: &str) -> Option<Value> {
-    if text.trim().is_empty() {
-        return None;
+/// An exchange as the report shows it: buyer data masked in both bodies.
+pub fn exchange(mut exchange: Exchange) -> Exchange {
+    for body in [&mut exchange.request, &mut exchange.response].into_iter().flatten() {
+        mask::scrub(body);
     }
-    let mut value = serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()));
-    mask::scrub(&mut value);
-    Some(value)
-}
-
-/// Evidence for the report: the body as JSON with buyer data masked; never a header.
-pub fn exchange(call: &CallRecord) -> Exchange {
-    Exchange {
-        operation: call.operation.title().to_owned(),
-        method: call.method.clone(),
-        path: call.path.clone(),
-        status: call.status,
-        request_id: call.request_id.clone(),
-        idempotency_key: call.idempotency_key.clone(),
-        simulation_code: call.simulation_code.clone(),
-        request: body_json(&String::from_utf8_lossy(&call.request_body)),
-        response: body_json(&call.response_body),
-        duration_ms: call.duration.as_millis() as u64,
-        retried_after: call.retried_after.clone(),
-    }
+    exchange
 }
 
 /// Which object a response describes, by the operation's resource.
-fn object_of(call: &CallRecord) -> Option<(&'static str, &'static str)> {
-    match call.operation.resource() {
-        "checkoutSessions" => Some(("CheckoutSession", "checkoutSessionId")),
-        "chargePermissions" => Some(("ChargePermission", "chargePermissionId")),
-        "charges" => Some(("Charge", "chargeId")),
-        "refunds" => Some(("Refund", "refundId")),
+fn object_of(exchange: &Exchange) -> Option<(ObjectType, &'static str)> {
+    match exchange.operation?.resource() {
+        "checkoutSessions" => Some((ObjectType::CheckoutSession, "checkoutSessionId")),
+        "chargePermissions" => Some((ObjectType::ChargePermission, "chargePermissionId")),
+        "charges" => Some((ObjectType::Charge, "chargeId")),
+        "refunds" => Some((ObjectType::Refund, "refundId")),
         _ => None,
     }
 }
 
-/// Each object's states in the order successful responses showed them.
-pub fn transitions(calls: &[CallRecord]) -> Vec<Transition> {
+/// Where the emulator's events are not to be had (the real sandbox): each object's states in
+/// the order successful responses showed them, stamped with the object's own
+/// `lastUpdatedTimestamp`. A change nobody polled is missing here; see [`Evidence::events`].
+pub fn transitions_seen(exchanges: &[Exchange]) -> Vec<Transition> {
     let mut last: HashMap<String, (String, Option<String>)> = HashMap::new();
     let mut out = Vec::new();
-    for call in calls.iter().filter(|c| (200..300).contains(&c.status)) {
-        let Some((object, id_field)) = object_of(call) else { continue };
-        let Ok(body) = serde_json::from_str::<Value>(&call.response_body) else { continue };
-        let (Some(id), Some(state)) = (body[id_field].as_str(), body["statusDetails"]["state"].as_str()) else {
-            continue;
-        };
+    for exchange in exchanges.iter().filter(|e| e.is_success()) {
+        let (Some((object_type, id_field)), Some(body)) = (object_of(exchange), &exchange.response) else { continue };
         let details = &body["statusDetails"];
+        let (Some(id), Some(state)) = (body[id_field].as_str(), details["state"].as_str()) else { continue };
         let reason =
             details["reasonCode"].as_str().or_else(|| details["reasons"][0]["reasonCode"].as_str()).map(str::to_owned);
+        let at = details["lastUpdatedTimestamp"].as_str().and_then(|t| t.parse().ok());
         let seen = (state.to_owned(), reason.clone());
         let previous = last.insert(id.to_owned(), seen.clone());
         if previous.as_ref() != Some(&seen) {
             out.push(Transition {
-                object: object.to_owned(),
+                object_type,
                 id: id.to_owned(),
                 from: previous.map(|(s, _)| s),
                 to: state.to_owned(),
                 reason_code: reason,
+                at: at.unwrap_or(Timestamp(exchange.at)),
             });
         }
     }
@@ -100,7 +80,10 @@ pub fn scenario(key: &ScenarioKey, run: &ScenarioRun, evidence: Evidence, featur
         .collect();
     tags.dedup();
     let checks = tags.iter().filter_map(|t| t.strip_prefix("@check:")).map(str::to_owned).collect();
-    let transitions = transitions(&evidence.calls);
+    let transitions = match evidence.events {
+        Some(events) => events,
+        None => transitions_seen(&evidence.exchanges),
+    };
     let mut steps: Vec<StepReport> = run
         .steps
         .iter()
@@ -117,9 +100,9 @@ pub fn scenario(key: &ScenarioKey, run: &ScenarioRun, evidence: Evidence, featur
         .collect();
     // A call or page belongs to the last step that had started by then.
     let owner = |at: SystemTime| run.steps.iter().rposition(|s| s.started.is_some_and(|st| st <= at));
-    for call in &evidence.calls {
-        if let Some(i) = owner(call.at) {
-            steps[i].exchanges.push(exchange(call));
+    for x in evidence.exchanges {
+        if let Some(i) = owner(x.at.into()) {
+            steps[i].exchanges.push(exchange(x));
         }
     }
     for seen in evidence.pages {

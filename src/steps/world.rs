@@ -11,7 +11,8 @@ use super::Attempt;
 use crate::buyer::browser::BrowserBuyer;
 use crate::buyer::direct::DirectBuyer;
 use crate::buyer::{Buyer, Landing, SeenAt};
-use crate::client::{ApiError, CallLog, CallRecord, Client, ClientError, Reply};
+use crate::client::{ApiError, CallLog, Client, ClientError, Reply};
+use crate::evidence::{Event, Exchange};
 use crate::model::*;
 use crate::runner::target::{Merchant, Target};
 use crate::signing::Algorithm;
@@ -47,7 +48,12 @@ pub enum Outcome {
 /// What a scenario leaves for the report.
 #[derive(Clone, Debug, Default)]
 pub struct Evidence {
-    pub calls: Vec<CallRecord>,
+    /// What Amazon Pay received: the emulator's own record of the scenario's merchant, or, on the
+    /// real sandbox, our client's log.
+    pub exchanges: Vec<Exchange>,
+    /// The emulator's events for the scenario's merchant; `None` on the real sandbox, where the
+    /// report shows the states the responses showed instead.
+    pub events: Option<Vec<Event>>,
     pub pages: Vec<SeenAt>,
 }
 
@@ -86,7 +92,11 @@ impl ConformanceWorld {
 
     /// Called by the runner after the last step.
     pub fn take_evidence(&mut self) -> Evidence {
-        Evidence { calls: self.log.take(), pages: self.buyer.as_mut().map(Buyer::take_seen).unwrap_or_default() }
+        Evidence {
+            exchanges: self.log.take(),
+            events: None,
+            pages: self.buyer.as_mut().map(Buyer::take_seen).unwrap_or_default(),
+        }
     }
 
     /// Called by the runner after the last step: the browser session goes back to the pool and
