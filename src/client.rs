@@ -84,7 +84,13 @@ pub enum Environment {
 /// True for key ids that carry their environment (`SANDBOX-…`, `LIVE-…`, case-insensitive).
 pub fn is_environment_specific_key(public_key_id: &str) -> bool {
     let upper = public_key_id.to_ascii_uppercase();
-    upper.starts_with("SANDBOX-") || upper.starts_with("LIVE-")
+    upper.starts_with("SANDBOX-") || is_live_key(public_key_id)
+}
+
+/// True for `LIVE-…` key ids (case-insensitive): the one test of "is this real money" that the
+/// configuration, the emulator and the client share.
+pub fn is_live_key(public_key_id: &str) -> bool {
+    public_key_id.trim().to_ascii_uppercase().starts_with("LIVE-")
 }
 
 /// The API's path prefix for a key id (spec §1.2): `/v2` for `SANDBOX-`/`LIVE-` keys, whose id

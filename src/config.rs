@@ -191,7 +191,7 @@ impl Config {
             .transpose()?;
         let public_key_id = pick(PUBLIC_KEY_ID, &f.public_key_id, &flags.public_key_id);
         if let Some(id) = &public_key_id {
-            if id.value.to_ascii_uppercase().starts_with("LIVE-") {
+            if crate::client::is_live_key(&id.value) {
                 return Err(ConfigError::LiveKey { origin: id.source.clone(), key_id: id.value.clone() });
             }
         }

@@ -121,6 +121,10 @@ struct ServeArgs {
     /// with --public-key only. For `run --target sandbox --endpoint`.
     #[arg(long)]
     sandbox_faithful: bool,
+    /// Per merchant: how many requests the traffic record and how many events the event log keep
+    /// (the oldest are dropped), so a long-running serve stays within bounds.
+    #[arg(long, default_value_t = apay_conformance::emulator::server::RECORD_CAP, value_name = "N")]
+    record_cap: usize,
 }
 
 /// Credentials and account settings; each overrides the environment and the configuration file.
@@ -346,6 +350,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         max_clock_skew: (args.max_clock_skew_minutes > 0)
             .then(|| chrono::Duration::minutes(args.max_clock_skew_minutes)),
         sandbox_faithful: args.sandbox_faithful,
+        record_cap: args.record_cap,
     };
     let running = start(options).await?;
     for spec in &args.public_keys {

@@ -518,16 +518,17 @@ pub fn verify_button_signature(key: &PublicKey, algorithm: Algorithm, payload_js
     key.verify(algorithm, &button_string_to_sign(algorithm, payload_json), signature_b64)
 }
 
-/// Formats `x-amz-pay-date` in the compact form the PHP, Java and .NET SDKs send.
+/// Formats `x-amz-pay-date` in the compact form the PHP, Java and .NET SDKs send: the same form
+/// as the API's own timestamps.
 pub fn format_amz_date(at: DateTime<Utc>) -> String {
-    at.format("%Y%m%dT%H%M%SZ").to_string()
+    crate::model::Timestamp(at).to_string()
 }
 
 /// Parses `x-amz-pay-date` in either form seen on the wire: `20250115T093000Z` (PHP, Java, .NET)
 /// or `2025-01-15T09:30:00Z` (Node).
 pub fn parse_amz_date(value: &str) -> Option<DateTime<Utc>> {
     let value = value.trim();
-    ["%Y%m%dT%H%M%SZ", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S%.fZ"]
+    [crate::model::Timestamp::FORMAT, "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S%.fZ"]
         .iter()
         .find_map(|fmt| NaiveDateTime::parse_from_str(value, fmt).ok())
         .map(|naive| naive.and_utc())

@@ -9,6 +9,8 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::error::ErrorResponse;
+use super::moved::Moved;
+use crate::evidence::{Event, ObjectType};
 use crate::model::{self, Amount, ChargeState, MerchantMetadata, Price, ProviderMetadata, StatusDetails, Timestamp};
 
 /// An authorization lapses after 30 days unused (docs charge intro).
@@ -39,7 +41,6 @@ pub struct ChargeRecord {
     pub charge_permission_id: String,
     pub amount: Price,
     pub captured: Option<Price>,
-    pub refunded: Amount,
     pub state: ChargeState,
     pub reason_code: Option<String>,
     pub reason_description: Option<String>,
@@ -68,13 +69,19 @@ pub enum Start {
 }
 
 impl ChargeRecord {
-    pub fn new(id: String, charge_permission_id: String, amount: Price, start: Start, now: DateTime<Utc>) -> Self {
+    /// A new charge, and the event of its creation in its first state.
+    pub fn new(
+        id: String,
+        charge_permission_id: String,
+        amount: Price,
+        start: Start,
+        now: DateTime<Utc>,
+    ) -> Moved<Self> {
         let mut charge = ChargeRecord {
             id,
             charge_permission_id,
             amount: amount.clone(),
             captured: None,
-            refunded: Amount::ZERO,
             state: ChargeState::Authorized,
             reason_code: None,
             reason_description: None,
@@ -101,7 +108,8 @@ impl ChargeRecord {
                 charge.pending = Some(Pending { at: since + ASYNC_DELAY, outcome: then });
             }
         }
-        charge
+        let created = Event::new(ObjectType::Charge, &charge.id, None, &charge.state, None, now);
+        Moved::with(charge, created)
     }
 
     /// The amount this charge holds against its permission's limits: nothing once canceled or
@@ -118,14 +126,16 @@ impl ChargeRecord {
         self.created + AUTHORIZATION_LIFETIME
     }
 
-    fn moved(&self, state: ChargeState, reason: Option<(&str, Option<String>)>, at: DateTime<Utc>) -> Self {
+    fn moved(&self, state: ChargeState, reason: Option<(&str, Option<String>)>, at: DateTime<Utc>) -> Moved<Self> {
         let mut next = self.clone();
         next.state = state;
         next.reason_code = reason.as_ref().map(|(c, _)| (*c).to_owned());
         next.reason_description = reason.and_then(|(_, d)| d);
         next.updated = at;
         next.pending = None;
-        next
+        let event =
+            Event::new(ObjectType::Charge, &self.id, Some(&self.state), &state, next.reason_code.as_deref(), at);
+        Moved::with(next, event)
     }
 
     fn wrong_state(&self, operation: &str) -> ErrorResponse {
@@ -138,7 +148,12 @@ impl ChargeRecord {
     /// Capture Charge: only `Authorized`; at most the authorized amount (capturing more than was
     /// authorized is (unconfirmed) for v2 and refused); asynchronous after 7 days, or when the
     /// `CaptureInitiated` / `AmazonRejected` simulation asks for it.
-    pub fn capture(&self, amount: Price, simulate: Option<Outcome>, now: DateTime<Utc>) -> Result<Self, ErrorResponse> {
+    pub fn capture(
+        &self,
+        amount: Price,
+        simulate: Option<Outcome>,
+        now: DateTime<Utc>,
+    ) -> Result<Moved<Self>, ErrorResponse> {
         if self.state != ChargeState::Authorized {
             return Err(self.wrong_state("capture"));
         }
@@ -153,17 +168,18 @@ impl ChargeRecord {
             (None, false) => self.moved(ChargeState::Captured, None, now),
             (outcome, _) => {
                 let mut next = self.moved(ChargeState::CaptureInitiated, None, now);
-                next.pending = Some(Pending { at: now + ASYNC_DELAY, outcome: outcome.unwrap_or(Outcome::Capture) });
+                next.record.pending =
+                    Some(Pending { at: now + ASYNC_DELAY, outcome: outcome.unwrap_or(Outcome::Capture) });
                 next
             }
         };
-        next.captured = Some(amount);
+        next.record.captured = Some(amount);
         Ok(next)
     }
 
     /// Cancel Charge: `AuthorizationInitiated` or `Authorized` → `Canceled/MerchantCanceled`, the
     /// merchant's `cancellationReason` as description.
-    pub fn cancel(&self, reason: Option<String>, now: DateTime<Utc>) -> Result<Self, ErrorResponse> {
+    pub fn cancel(&self, reason: Option<String>, now: DateTime<Utc>) -> Result<Moved<Self>, ErrorResponse> {
         if !matches!(self.state, ChargeState::AuthorizationInitiated | ChargeState::Authorized) {
             return Err(self.wrong_state("cancel"));
         }
@@ -172,50 +188,50 @@ impl ChargeRecord {
 
     /// Close Charge Permission with `cancelPendingCharges`: open authorizations are canceled with
     /// `ChargePermissionCanceled`. Charges in other states are left as they are.
-    pub fn cancel_for_closed_permission(&self, now: DateTime<Utc>) -> Self {
+    pub fn cancel_for_closed_permission(&self, now: DateTime<Utc>) -> Moved<Self> {
         if matches!(self.state, ChargeState::AuthorizationInitiated | ChargeState::Authorized) {
             self.moved(ChargeState::Canceled, Some(("ChargePermissionCanceled", None)), now)
         } else {
-            self.clone()
+            Moved::unchanged(self.clone())
         }
     }
 
     /// Brings the charge up to `now`: a pending outcome whose time has come, or an authorization
     /// unused for 30 days. Transitions are stamped with the time they were due, not `now`.
-    pub fn settle(&self, now: DateTime<Utc>) -> Self {
-        let mut charge = self.clone();
-        if let Some(pending) = charge.pending.clone().filter(|p| p.at <= now) {
-            charge = match (charge.state, pending.outcome) {
+    pub fn settle(&self, now: DateTime<Utc>) -> Moved<Self> {
+        let mut charge = Moved::unchanged(self.clone());
+        if let Some(pending) = self.pending.clone().filter(|p| p.at <= now) {
+            charge = charge.then(|c| match (c.state, pending.outcome) {
                 (ChargeState::AuthorizationInitiated, Outcome::Authorize) => {
-                    let mut next = charge.moved(ChargeState::Authorized, None, pending.at);
-                    next.authorized_at = Some(pending.at);
+                    let mut next = c.moved(ChargeState::Authorized, None, pending.at);
+                    next.record.authorized_at = Some(pending.at);
                     next
                 }
-                (ChargeState::CaptureInitiated, Outcome::Capture) => {
-                    charge.moved(ChargeState::Captured, None, pending.at)
-                }
+                (ChargeState::CaptureInitiated, Outcome::Capture) => c.moved(ChargeState::Captured, None, pending.at),
                 (_, Outcome::Decline(code)) => {
-                    let mut next = charge.moved(ChargeState::Declined, Some((code, None)), pending.at);
-                    next.captured = None;
+                    let mut next = c.moved(ChargeState::Declined, Some((code, None)), pending.at);
+                    next.record.captured = None;
                     next
                 }
-                _ => charge.moved(charge.state, None, pending.at),
-            };
+                // An outcome that no longer fits the state (the charge was canceled meanwhile).
+                _ => Moved::unchanged(ChargeRecord { pending: None, ..c.clone() }),
+            });
         }
         if charge.state == ChargeState::Authorized && charge.expires() <= now {
-            charge = charge.moved(ChargeState::Canceled, Some(("ExpiredUnused", None)), charge.expires());
+            charge = charge.then(|c| c.moved(ChargeState::Canceled, Some(("ExpiredUnused", None)), c.expires()));
         }
         charge
     }
 
-    pub fn to_model(&self) -> model::Charge {
+    /// The charge as Get Charge returns it; `refunded` is what its settled refunds add up to.
+    pub fn to_model(&self, refunded: Amount) -> model::Charge {
         let zero = || Price { amount: Amount::ZERO, currency_code: self.amount.currency_code.clone() };
         model::Charge {
             charge_id: self.id.clone(),
             charge_permission_id: self.charge_permission_id.clone(),
             charge_amount: Some(self.amount.clone()),
             capture_amount: Some(self.captured.clone().unwrap_or_else(zero)),
-            refunded_amount: Some(Price { amount: self.refunded, currency_code: self.amount.currency_code.clone() }),
+            refunded_amount: Some(Price { amount: refunded, currency_code: self.amount.currency_code.clone() }),
             converted_amount: None,
             conversion_rate: None,
             soft_descriptor: self.soft_descriptor.clone(),
@@ -247,7 +263,7 @@ mod tests {
     }
 
     fn authorized() -> ChargeRecord {
-        ChargeRecord::new("C1".into(), "P1".into(), Price::jpy(10_000), Start::Authorized, t0())
+        ChargeRecord::new("C1".into(), "P1".into(), Price::jpy(10_000), Start::Authorized, t0()).record
     }
 
     #[test]
@@ -303,6 +319,13 @@ mod tests {
         let settled = ok.settle(t0() + Duration::seconds(45));
         assert_eq!(settled.state, ChargeState::Authorized);
         assert_eq!(settled.updated, t0() + ASYNC_DELAY, "stamped when it was due");
+        let event = &settled.events[0];
+        assert_eq!(
+            (event.from.as_deref(), event.to.as_str(), event.at),
+            (Some("AuthorizationInitiated"), "Authorized", Timestamp(t0() + ASYNC_DELAY)),
+            "the settlement is an event, stamped when it was due"
+        );
+        assert!(ok.settle(t0() + Duration::seconds(29)).events.is_empty(), "nothing due, nothing happened");
         let declined = ChargeRecord::new(
             "C".into(),
             "P".into(),

@@ -14,6 +14,8 @@ use chrono::{DateTime, Duration, Months, Utc};
 use super::charge::ChargeRecord;
 use super::error::ErrorResponse;
 use super::limits;
+use super::moved::Moved;
+use crate::evidence::{Event, ObjectType};
 use crate::model::{
     self, Address, Amount, Buyer, ChargePermissionState, ChargePermissionStatusDetails, ChargePermissionType, Limits,
     MerchantMetadata, PaymentMethodOnFileMetadata, PaymentPreference, Price, Reason, RecurringMetadata, Timestamp,
@@ -66,12 +68,20 @@ impl PermissionRecord {
         }
     }
 
-    fn moved(&self, state: ChargePermissionState, reasons: Vec<Reason>, at: DateTime<Utc>) -> Self {
+    /// The event of the permission's creation (it starts `Chargeable`).
+    pub fn created(self) -> Moved<Self> {
+        let event = Event::new(ObjectType::ChargePermission, &self.id, None, &self.state, None, self.created);
+        Moved::with(self, event)
+    }
+
+    fn moved(&self, state: ChargePermissionState, reasons: Vec<Reason>, at: DateTime<Utc>) -> Moved<Self> {
         let mut next = self.clone();
         next.state = state;
         next.reasons = reasons;
         next.updated = at;
-        next
+        let reason = next.reasons.first().map(|r| r.reason_code.as_str());
+        let event = Event::new(ObjectType::ChargePermission, &self.id, Some(&self.state), &state, reason, at);
+        Moved::with(next, event)
     }
 
     /// `amountLimit` and `amountBalance`: the over-authorization cap of a OneTime permission, or
@@ -87,7 +97,7 @@ impl PermissionRecord {
                 (limits::authorization_cap(order.amount, self.allow_overcharge), charges.iter().collect())
             }
         };
-        let held = counted.iter().fold(Amount::ZERO, |sum, c| Amount(sum.0 + c.held_amount().0));
+        let held: Amount = counted.iter().map(|c| c.held_amount()).sum();
         Some((limit, Amount((limit.0 - held.0).max(rust_decimal::Decimal::ZERO))))
     }
 
@@ -128,7 +138,12 @@ impl PermissionRecord {
 
     /// Close Charge Permission: `Closed/MerchantClosed` with the merchant's `closureReason`
     /// (or the simulated reason). Closing a closed permission is refused.
-    pub fn close(&self, code: &str, closure_reason: Option<String>, now: DateTime<Utc>) -> Result<Self, ErrorResponse> {
+    pub fn close(
+        &self,
+        code: &str,
+        closure_reason: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Moved<Self>, ErrorResponse> {
         if self.state == ChargePermissionState::Closed {
             return Err(ErrorResponse::unprocessable(
                 "InvalidChargePermissionStatus",
@@ -166,42 +181,40 @@ impl PermissionRecord {
     /// (documented); `HardDeclined` makes it `NonChargeable/PaymentMethodInvalid` until the buyer
     /// changes the instrument (unconfirmed); soft declines, processing failures and timeouts leave
     /// it chargeable so the merchant may retry.
-    pub fn after_decline(&self, code: &str, now: DateTime<Utc>) -> Self {
+    pub fn after_decline(&self, code: &str, now: DateTime<Utc>) -> Moved<Self> {
         match (code, self.state) {
-            (_, ChargePermissionState::Closed) => self.clone(),
+            (_, ChargePermissionState::Closed) => Moved::unchanged(self.clone()),
             ("AmazonRejected", _) => {
                 self.moved(ChargePermissionState::Closed, vec![reason("AmazonCanceled", None)], now)
             }
             ("HardDeclined", _) => {
                 self.moved(ChargePermissionState::NonChargeable, vec![reason("PaymentMethodInvalid", None)], now)
             }
-            _ => self.clone(),
+            _ => Moved::unchanged(self.clone()),
         }
     }
 
     /// A OneTime permission closes `AmazonClosed` once its order amount is captured.
-    pub fn close_if_fully_captured(&self, charges: &[&ChargeRecord], now: DateTime<Utc>) -> Self {
+    pub fn close_if_fully_captured(&self, charges: &[&ChargeRecord], now: DateTime<Utc>) -> Moved<Self> {
         let Some(order) = self.order_amount.as_ref().filter(|_| self.kind == ChargePermissionType::OneTime) else {
-            return self.clone();
+            return Moved::unchanged(self.clone());
         };
-        let captured = charges
-            .iter()
-            .filter(|c| c.state == model::ChargeState::Captured)
-            .fold(Amount::ZERO, |sum, c| Amount(sum.0 + c.held_amount().0));
+        let captured: Amount =
+            charges.iter().filter(|c| c.state == model::ChargeState::Captured).map(|c| c.held_amount()).sum();
         if self.state != ChargePermissionState::Closed && captured >= order.amount {
             self.moved(ChargePermissionState::Closed, vec![reason("AmazonClosed", None)], now)
         } else {
-            self.clone()
+            Moved::unchanged(self.clone())
         }
     }
 
     /// Brings the permission up to `now`: expiry.
-    pub fn settle(&self, now: DateTime<Utc>) -> Self {
+    pub fn settle(&self, now: DateTime<Utc>) -> Moved<Self> {
         match self.expires() {
             Some(at) if at <= now && self.state != ChargePermissionState::Closed => {
                 self.moved(ChargePermissionState::Closed, vec![reason("Expired", None)], at)
             }
-            _ => self.clone(),
+            _ => Moved::unchanged(self.clone()),
         }
     }
 
@@ -274,7 +287,7 @@ mod tests {
     }
 
     fn charge(amount: i64, at: DateTime<Utc>) -> ChargeRecord {
-        ChargeRecord::new(format!("C{amount}"), "P1".into(), Price::jpy(amount), Start::Authorized, at)
+        ChargeRecord::new(format!("C{amount}"), "P1".into(), Price::jpy(amount), Start::Authorized, at).record
     }
 
     #[test]
@@ -285,7 +298,7 @@ mod tests {
         let err = p.check_new_charge(&Price::jpy(1_501), &[&first], t0()).unwrap_err();
         assert_eq!((err.status.as_u16(), err.reason_code), (400, "TransactionAmountExceeded"));
         assert_eq!(p.limits(&[&first], t0()), Some((Amount::new(11_500), Amount::new(1_500))));
-        let canceled = first.cancel(None, t0()).unwrap();
+        let canceled = first.cancel(None, t0()).unwrap().record;
         assert!(
             p.check_new_charge(&Price::jpy(11_500), &[&canceled], t0()).is_ok(),
             "a canceled charge frees its amount"
@@ -346,9 +359,9 @@ mod tests {
     #[test]
     fn a_one_time_permission_closes_once_the_order_is_captured() {
         let p = permission(ChargePermissionType::OneTime, Some(10_000));
-        let half = charge(5_000, t0()).capture(Price::jpy(5_000), None, t0()).unwrap();
+        let half = charge(5_000, t0()).capture(Price::jpy(5_000), None, t0()).unwrap().record;
         assert_eq!(p.close_if_fully_captured(&[&half], t0()).state, ChargePermissionState::Chargeable);
-        let rest = charge(5_000, t0()).capture(Price::jpy(5_000), None, t0()).unwrap();
+        let rest = charge(5_000, t0()).capture(Price::jpy(5_000), None, t0()).unwrap().record;
         let closed = p.close_if_fully_captured(&[&half, &rest], t0());
         assert_eq!(closed.reasons[0].reason_code, "AmazonClosed");
     }

@@ -8,12 +8,15 @@
 //!   └ …3064 / cancel link ▶ Canceled/BuyerCanceled   └ …3434 ▶ Canceled/Declined   └ 24 h ▶ Canceled/Expired
 //! ```
 
+use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 
 use super::charge::{Outcome, Start};
 use super::error::ErrorResponse;
 use super::limits;
+use super::moved::Moved;
 use super::simulation::{buyer_by_id, CardBehaviour, Simulation};
+use crate::evidence::{Event, ObjectType};
 use crate::model::{
     AddressDetails, ChargePermissionType, CheckoutMode, CheckoutSessionState, CompleteCheckoutSessionRequest,
     Constraint, CreateCheckoutSessionRequest, MerchantMetadata, PaymentDetails, PaymentIntent,
@@ -74,7 +77,7 @@ pub struct Completion {
     /// The first charge, if the intent authorizes at checkout.
     pub charge: Option<(Price, Start)>,
     /// 200, or 202 while the authorization is pending.
-    pub status: u16,
+    pub status: StatusCode,
 }
 
 fn check_amounts(payment: &PaymentDetails) -> Result<(), ErrorResponse> {
@@ -132,7 +135,7 @@ impl SessionRecord {
         request: CreateCheckoutSessionRequest,
         product_type: ProductType,
         now: DateTime<Utc>,
-    ) -> Result<Self, ErrorResponse> {
+    ) -> Result<Moved<Self>, ErrorResponse> {
         let store_id = request.store_id.ok_or_else(|| ErrorResponse::missing_parameter("storeId"))?;
         let mut web = WebCheckoutDetails::default();
         merge_web(
@@ -179,7 +182,8 @@ impl SessionRecord {
         } else if session.web.checkout_review_return_url.is_none() {
             return Err(ErrorResponse::missing_parameter("webCheckoutDetails.checkoutReviewReturnUrl"));
         }
-        Ok(session)
+        let created = Event::new(ObjectType::CheckoutSession, &session.id, None, &session.state, None, now);
+        Ok(Moved::with(session, created))
     }
 
     /// APB ("今すぐ支払う"): `checkoutMode: ProcessOrder`.
@@ -292,7 +296,7 @@ impl SessionRecord {
 
     /// The buyer returns through `amazonPayRedirectUrl` (or presses 今すぐ支払う on APB): the
     /// chosen card decides (spec §7.2). Declines and cancels end the session here.
-    pub fn process(&self, now: DateTime<Utc>) -> Result<Self, ErrorResponse> {
+    pub fn process(&self, now: DateTime<Utc>) -> Result<Moved<Self>, ErrorResponse> {
         self.require_open("process")?;
         if let Some(first) = self.constraints().first() {
             return Err(ErrorResponse::unprocessable("InvalidCheckoutSessionStatus", first.description.clone()));
@@ -318,16 +322,21 @@ impl SessionRecord {
                 });
             }
         }
-        Ok(next)
+        Ok(Moved::unchanged(next))
+    }
+
+    fn moved(&self, state: CheckoutSessionState, reason: Option<&str>, at: DateTime<Utc>) -> Moved<Self> {
+        let mut next = self.clone();
+        next.state = state;
+        next.reason_code = reason.map(str::to_owned);
+        next.updated = at;
+        let event = Event::new(ObjectType::CheckoutSession, &self.id, Some(&self.state), &state, reason, at);
+        Moved::with(next, event)
     }
 
     /// `Canceled` with a reason: the buyer's cancel link, a decline, a simulation, or expiry.
-    pub fn canceled(&self, reason: &str, at: DateTime<Utc>) -> Self {
-        let mut next = self.clone();
-        next.state = CheckoutSessionState::Canceled;
-        next.reason_code = Some(reason.to_owned());
-        next.updated = at;
-        next
+    pub fn canceled(&self, reason: &str, at: DateTime<Utc>) -> Moved<Self> {
+        self.moved(CheckoutSessionState::Canceled, Some(reason), at)
     }
 
     /// Complete Checkout Session (spec §3.1.2, §4.1): the amounts must equal the session's
@@ -388,27 +397,31 @@ impl SessionRecord {
             (Some(PaymentIntent::AuthorizeWithCapture), Some(amount)) => Some((amount, Start::Captured)),
             _ => None,
         };
-        let status = if matches!(charge, Some((_, Start::Pending { .. }))) { 202 } else { 200 };
+        let status =
+            if matches!(charge, Some((_, Start::Pending { .. }))) { StatusCode::ACCEPTED } else { StatusCode::OK };
         Ok(Completion { charge, status })
     }
 
     /// After the caller created the objects a [`Completion`] asked for.
-    pub fn completed(&self, charge_permission_id: String, charge_id: Option<String>, now: DateTime<Utc>) -> Self {
-        let mut next = self.clone();
-        next.state = CheckoutSessionState::Completed;
-        next.charge_permission_id = Some(charge_permission_id);
-        next.charge_id = charge_id;
-        next.updated = now;
+    pub fn completed(
+        &self,
+        charge_permission_id: String,
+        charge_id: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Moved<Self> {
+        let mut next = self.moved(CheckoutSessionState::Completed, None, now);
+        next.record.charge_permission_id = Some(charge_permission_id);
+        next.record.charge_id = charge_id;
         next
     }
 
     /// An Open session is `Canceled/Expired` 24 h after creation, authorization and all.
-    pub fn settle(&self, now: DateTime<Utc>) -> Self {
+    pub fn settle(&self, now: DateTime<Utc>) -> Moved<Self> {
         let expires = self.created + LIFETIME;
         if self.state == CheckoutSessionState::Open && expires <= now {
             self.canceled("Expired", expires)
         } else {
-            self.clone()
+            Moved::unchanged(self.clone())
         }
     }
 }
@@ -493,7 +506,7 @@ mod tests {
             }),
             ..Default::default()
         };
-        SessionRecord::create("cs-1".into(), request, ProductType::PayAndShip, t0()).unwrap()
+        SessionRecord::create("cs-1".into(), request, ProductType::PayAndShip, t0()).unwrap().record
     }
 
     fn card_index(last4: &str) -> usize {
@@ -543,7 +556,7 @@ mod tests {
         let mismatch = processed.complete(&complete_body(9_999), None).unwrap_err();
         assert_eq!((mismatch.status.as_u16(), mismatch.reason_code), (409, "AmountMismatch"));
         let done = processed.complete(&complete_body(10_000), None).unwrap();
-        assert_eq!(done, Completion { charge: Some((Price::jpy(10_000), Start::Authorized)), status: 200 });
+        assert_eq!(done, Completion { charge: Some((Price::jpy(10_000), Start::Authorized)), status: StatusCode::OK });
         let completed = processed.completed("P1".into(), Some("C1".into()), t0());
         assert_eq!(
             completed.complete(&complete_body(10_000), None).unwrap_err().reason_code,
@@ -584,7 +597,7 @@ mod tests {
 
         let pending = ready("0701", PaymentIntent::Authorize, true).process(t0()).unwrap();
         let completion = pending.complete(&complete_body(10_000), None).unwrap();
-        assert_eq!(completion.status, 202);
+        assert_eq!(completion.status, StatusCode::ACCEPTED);
         assert_eq!(completion.charge.unwrap().1, Start::Pending { since: t0(), then: Outcome::Authorize });
 
         let ineligible = ready("4354", PaymentIntent::Authorize, false).process(t0()).unwrap();

@@ -25,6 +25,8 @@ pub struct ListenOptions {
     /// Without the control API and with the sandbox's throttling (`serve --sandbox-faithful`): what
     /// a client sees is what Amazon's sandbox offers, in real time.
     pub sandbox_faithful: bool,
+    /// Per merchant: requests kept in the traffic record and events in the event log.
+    pub record_cap: usize,
 }
 
 impl Default for ListenOptions {
@@ -36,6 +38,7 @@ impl Default for ListenOptions {
             tls_cert_and_key: None,
             max_clock_skew: Some(Duration::minutes(15)),
             sandbox_faithful: false,
+            record_cap: super::server::RECORD_CAP,
         }
     }
 }
@@ -94,6 +97,7 @@ pub async fn start(options: ListenOptions) -> anyhow::Result<Running> {
         max_clock_skew: options.max_clock_skew,
         public_base: format!("http://{http}"),
         throttle: options.sandbox_faithful,
+        record_cap: options.record_cap,
     });
     let app = router(emulator.clone(), !options.sandbox_faithful);
     let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();

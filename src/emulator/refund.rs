@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::model::{self, Price, RefundState, StatusDetails, Timestamp};
+use super::moved::Moved;
+use crate::evidence::{Event, ObjectType};
+use crate::model::{self, Amount, Price, RefundState, StatusDetails, Timestamp};
 
 /// Sandbox settlement delay of a refund: (unconfirmed), spec §4.5 says "plan for seconds to
 /// minutes"; 30 s like the other asynchronous simulations.
@@ -30,8 +32,8 @@ impl RefundRecord {
         amount: Price,
         decline_with: Option<&'static str>,
         now: DateTime<Utc>,
-    ) -> Self {
-        RefundRecord {
+    ) -> Moved<Self> {
+        let refund = RefundRecord {
             id,
             charge_id,
             amount,
@@ -41,7 +43,9 @@ impl RefundRecord {
             updated: now,
             decline_with,
             soft_descriptor: None,
-        }
+        };
+        let created = Event::new(ObjectType::Refund, &refund.id, None, &refund.state, None, now);
+        Moved::with(refund, created)
     }
 
     /// Whether the refund still counts toward the charge's refund limit.
@@ -49,23 +53,35 @@ impl RefundRecord {
         self.state != RefundState::Declined
     }
 
+    /// What `refunds` add up to: all that still count toward the refund limit (`settled_only:
+    /// false`, pending ones included), or only the settled ones, which the charge's
+    /// `refundedAmount` shows. The one place a refunded total is computed.
+    pub fn total<'a>(refunds: impl IntoIterator<Item = &'a RefundRecord>, settled_only: bool) -> Amount {
+        refunds
+            .into_iter()
+            .filter(|r| if settled_only { r.state == RefundState::Refunded } else { r.counts() })
+            .map(|r| r.amount.amount)
+            .sum()
+    }
+
     fn next_deadline(&self) -> Option<DateTime<Utc>> {
         (self.state == RefundState::RefundInitiated).then(|| self.created + SETTLEMENT_DELAY)
     }
 
-    pub fn settle(&self, now: DateTime<Utc>) -> Self {
+    pub fn settle(&self, now: DateTime<Utc>) -> Moved<Self> {
         let mut next = self.clone();
-        if let Some(at) = self.next_deadline().filter(|at| *at <= now) {
-            match self.decline_with {
-                Some(code) => {
-                    next.state = RefundState::Declined;
-                    next.reason_code = Some(code.to_owned());
-                }
-                None => next.state = RefundState::Refunded,
+        let Some(at) = self.next_deadline().filter(|at| *at <= now) else { return Moved::unchanged(next) };
+        match self.decline_with {
+            Some(code) => {
+                next.state = RefundState::Declined;
+                next.reason_code = Some(code.to_owned());
             }
-            next.updated = at;
+            None => next.state = RefundState::Refunded,
         }
-        next
+        next.updated = at;
+        let event =
+            Event::new(ObjectType::Refund, &self.id, Some(&self.state), &next.state, next.reason_code.as_deref(), at);
+        Moved::with(next, event)
     }
 
     pub fn to_model(&self) -> model::Refund {

@@ -15,14 +15,16 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::bounded::Bounded;
 use super::checkout_session::BuyerChoice;
 use super::error::ErrorResponse;
 use super::simulation::{simulation_for, TEST_BUYERS};
-use super::tenant::{BuyerStep, Exchange, Tenant};
+use super::tenant::{BuyerStep, Tenant};
+use crate::evidence::{body_value, recorded_headers, Exchange};
 use crate::model::Timestamp;
 use crate::operation::Operation;
 use crate::pacing::{sandbox_quota, TokenBuckets};
-use crate::signing::{parse_amz_date, verify_wire_request, PublicKey, VerifyError, WireRequest};
+use crate::signing::{parse_amz_date, verify_wire_request, Authorization, PublicKey, VerifyError, WireRequest};
 
 /// Largest request body accepted; larger ones get a 400, not a crash.
 const MAX_BODY: usize = 256 * 1024;
@@ -37,11 +39,20 @@ pub struct Settings {
     /// Enforce the sandbox's throttling quotas per merchant and operation (429 `TooManyRequests`).
     /// Off by default: the suite's scenarios each have their own tenant and run at full speed.
     pub throttle: bool,
+    /// Per merchant: how many requests the traffic record keeps, and how many events the event
+    /// log keeps; the oldest go first (`serve --record-cap`).
+    pub record_cap: usize,
 }
+
+/// The default of [`Settings::record_cap`]: a whole scenario's evidence many times over, and a
+/// few MiB per merchant at most.
+pub const RECORD_CAP: usize = 1_000;
 
 /// The emulator's shared state: every tenant, keyed by public key id.
 pub struct Emulator {
     tenants: Mutex<HashMap<String, Tenant>>,
+    /// Requests whose key id names no registered merchant (or that carry none).
+    unknown: Mutex<Bounded<Exchange>>,
     settings: Mutex<Settings>,
     /// Throttling quotas used, per merchant and operation (real time, like Amazon's); only when
     /// `Settings::throttle` is on.
@@ -52,6 +63,7 @@ impl Emulator {
     pub fn new(settings: Settings) -> Arc<Self> {
         Arc::new(Emulator {
             tenants: Mutex::new(HashMap::new()),
+            unknown: Mutex::new(Bounded::new(settings.record_cap)),
             quotas: settings.throttle.then(TokenBuckets::default),
             settings: Mutex::new(settings),
         })
@@ -72,7 +84,7 @@ impl Emulator {
 
     /// Registers a merchant key; `LIVE-` keys are refused: this is a sandbox.
     pub fn register(&self, public_key_id: &str, pem: &str) -> Result<bool, ErrorResponse> {
-        if public_key_id.trim().is_empty() || public_key_id.to_ascii_uppercase().starts_with("LIVE-") {
+        if public_key_id.trim().is_empty() || crate::client::is_live_key(public_key_id) {
             return Err(ErrorResponse::invalid_parameter("publicKeyId", "a sandbox key id is required"));
         }
         let key = PublicKey::from_pem(pem).map_err(|e| ErrorResponse::invalid_parameter("publicKeyPem", e))?;
@@ -88,7 +100,8 @@ impl Emulator {
                 ))
             };
         }
-        tenants.insert(public_key_id.to_owned(), Tenant::new(public_key_id.to_owned(), key));
+        let cap = self.settings().record_cap;
+        tenants.insert(public_key_id.to_owned(), Tenant::new(public_key_id.to_owned(), key, cap));
         Ok(true)
     }
 
@@ -108,6 +121,8 @@ pub fn router(emulator: Arc<Emulator>, control_api: bool) -> Router {
         .route("/__emulator/merchants/{key_id}/clock", post(advance_clock))
         .route("/__emulator/merchants/{key_id}/objects", get(objects))
         .route("/__emulator/merchants/{key_id}/traffic", get(traffic))
+        .route("/__emulator/merchants/{key_id}/events", get(events))
+        .route("/__emulator/unknown-merchant/traffic", get(unknown_traffic))
         .route("/__emulator/checkout-sessions/{id}/buyer", post(act_as_buyer));
     let base = if control_api { control } else { Router::new() };
     base.route("/hosted/checkout-sessions/{id}/redirect", get(redirect_url))
@@ -117,12 +132,15 @@ pub fn router(emulator: Arc<Emulator>, control_api: bool) -> Router {
         .with_state(emulator)
 }
 
-/// Every response carries `x-amz-pay-request-id` (the Java SDK dereferences it unconditionally).
+const REQUEST_ID: &str = "x-amz-pay-request-id";
+
+/// Every response carries `x-amz-pay-request-id` (the Java SDK dereferences it unconditionally);
+/// API answers get theirs in [`api`], where the traffic record notes it.
 async fn add_request_id(mut response: Response) -> Response {
-    let id = uuid::Uuid::new_v4().to_string();
-    response
-        .headers_mut()
-        .insert("x-amz-pay-request-id", HeaderValue::from_str(&id).expect("a UUID is a valid header"));
+    if !response.headers().contains_key(REQUEST_ID) {
+        let id = uuid::Uuid::new_v4().to_string();
+        response.headers_mut().insert(REQUEST_ID, HeaderValue::from_str(&id).expect("a UUID is a valid header"));
+    }
     response
 }
 
@@ -212,6 +230,20 @@ fn idempotency_key(op: Operation, headers: &HeaderMap) -> Result<Option<String>,
     Ok(Some(key.to_owned()))
 }
 
+/// Who a request claims to come from: the authenticated key id, or else the `PublicKeyId` of its
+/// `Authorization` header (a bad signature still belongs to that merchant's record).
+fn claimed_key_id(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get("authorization")?.to_str().ok()?;
+    Authorization::parse(value).ok().map(|a| a.public_key_id)
+}
+
+/// One API request as handled: for the traffic record, whatever became of it.
+struct Handled {
+    key_id: Option<String>,
+    operation: Option<Operation>,
+    result: Result<(StatusCode, Value), ErrorResponse>,
+}
+
 async fn api(
     State(emulator): State<Arc<Emulator>>,
     method: Method,
@@ -219,12 +251,56 @@ async fn api(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let (arrived, started) = (Utc::now(), std::time::Instant::now());
     let settings = emulator.settings();
-    let (status, out) = match handle(&emulator, &settings, &method, &uri, &headers, &body) {
-        Ok(ok) => ok,
-        Err(e) => (e.status.as_u16(), e.body()),
+    let handled = handle(&emulator, &settings, &method, &uri, &headers, &body);
+    let (status, out, reason_code) = match handled.result {
+        Ok((status, out)) => (status, out, None),
+        Err(e) => (e.status, e.body(), Some(e.reason_code.to_owned())),
     };
-    (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), Json(out)).into_response()
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let exchange = Exchange {
+        at: arrived,
+        virtual_at: None,
+        duration_ms: started.elapsed().as_millis() as u64,
+        operation: handled.operation,
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+        query: uri.query().unwrap_or_default().to_owned(),
+        request_headers: recorded_headers(
+            headers.iter().map(|(n, v)| (n.as_str(), std::str::from_utf8(v.as_bytes()).unwrap_or("(not UTF-8)"))),
+        ),
+        request: body_value(&body),
+        status: Some(status.as_u16()),
+        reason_code,
+        request_id: Some(request_id.clone()),
+        retry_after: None,
+        response: Some(out.clone()),
+        retried_after: Vec::new(),
+        transport_error: None,
+    };
+    emulator.record(handled.key_id.or_else(|| claimed_key_id(&headers)), exchange);
+    let mut response = (status, Json(out)).into_response();
+    response.headers_mut().insert(REQUEST_ID, HeaderValue::from_str(&request_id).expect("a UUID is a valid header"));
+    response
+}
+
+impl Emulator {
+    /// Files a request under its merchant, or under the unknown merchant when no registered key
+    /// id is named; each record keeps its newest [`Settings::record_cap`] requests.
+    fn record(&self, key_id: Option<String>, mut exchange: Exchange) {
+        let mut tenants = self.tenants();
+        match key_id.as_deref().and_then(|id| tenants.get_mut(id)) {
+            Some(tenant) => {
+                exchange.virtual_at = Some(Timestamp(tenant.clock.now()));
+                tenant.record(exchange);
+            }
+            None => {
+                drop(tenants);
+                self.unknown.lock().unwrap_or_else(|e| e.into_inner()).push(exchange);
+            }
+        }
+    }
 }
 
 fn handle(
@@ -234,7 +310,24 @@ fn handle(
     uri: &Uri,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Result<(u16, Value), ErrorResponse> {
+) -> Handled {
+    let mut handled = Handled { key_id: None, operation: None, result: Ok((StatusCode::OK, Value::Null)) };
+    handled.result =
+        answer(emulator, settings, method, uri, headers, body, &mut handled.key_id, &mut handled.operation);
+    handled
+}
+
+#[allow(clippy::too_many_arguments)]
+fn answer(
+    emulator: &Emulator,
+    settings: &Settings,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+    key_id: &mut Option<String>,
+    operation: &mut Option<Operation>,
+) -> Result<(StatusCode, Value), ErrorResponse> {
     let path = uri.path();
     let rest = if let Some(rest) = path.strip_prefix("/sandbox/v2") {
         rest
@@ -246,6 +339,7 @@ fn handle(
         return Err(ErrorResponse::not_found("resource", path));
     };
     let (op, id) = route(method, rest)?;
+    *operation = Some(op);
     if body.len() > MAX_BODY {
         return Err(ErrorResponse::invalid_request(format!("The request body exceeds {MAX_BODY} bytes.")));
     }
@@ -255,11 +349,12 @@ fn handle(
         .collect();
     let wire =
         WireRequest { method: method.as_str(), path, query: uri.query().unwrap_or(""), headers: &header_list, body };
-    let key_id = authenticate(emulator, &wire, settings)?;
+    let authenticated = authenticate(emulator, &wire, settings)?;
+    *key_id = Some(authenticated.clone());
     if let Some(quotas) = &emulator.quotas {
         // Counted once authenticated, before anything is looked at: a throttled request changes nothing.
         quotas
-            .try_take((key_id.clone(), op), sandbox_quota(op))
+            .try_take((authenticated.clone(), op), sandbox_quota(op))
             .map_err(|_| ErrorResponse::too_many_requests(op.title()))?;
     }
     let simulation =
@@ -271,30 +366,15 @@ fn handle(
         json!({})
     };
     let mut tenants = emulator.tenants();
-    let tenant = tenants.get_mut(&key_id).expect("an authenticated key has a tenant");
-    tenant.settle();
-    let result = tenant.execute_idempotent(
+    let tenant = tenants.get_mut(&authenticated).expect("an authenticated key has a tenant");
+    tenant.execute_idempotent(
         op,
         id.as_deref(),
-        request_json.clone(),
+        request_json,
         idempotency.as_deref(),
         simulation,
         &settings.public_base,
-    );
-    let (status, response) = match &result {
-        Ok((status, out)) => (*status, out.clone()),
-        Err(e) => (e.status.as_u16(), e.body()),
-    };
-    tenant.traffic.push(Exchange {
-        at: Timestamp(tenant.clock.now()),
-        operation: Some(op.title()),
-        method: method.to_string(),
-        path: path.to_owned(),
-        status,
-        request: request_json,
-        response,
-    });
-    result
+    )
 }
 
 // ---- control API (not Amazon's; under /__emulator/) ----
@@ -359,8 +439,29 @@ async fn objects(State(emulator): State<Arc<Emulator>>, Path(key_id): Path<Strin
     with_tenant(&emulator, &key_id, |t| t.objects(&base)).map_or_else(control_error, |v| Json(v).into_response())
 }
 
+/// What the emulator received for a merchant, oldest first: every request, rejected ones too.
 async fn traffic(State(emulator): State<Arc<Emulator>>, Path(key_id): Path<String>) -> Response {
-    with_tenant(&emulator, &key_id, |t| json!(t.traffic)).map_or_else(control_error, |v| Json(v).into_response())
+    let record = with_recorded(&emulator, &key_id, |t| json!(t.traffic().collect::<Vec<_>>()));
+    record.map_or_else(control_error, |v| Json(v).into_response())
+}
+
+/// Every state change of a merchant's objects, oldest first, including those nobody polled.
+async fn events(State(emulator): State<Arc<Emulator>>, Path(key_id): Path<String>) -> Response {
+    // Settled first: what is due by the merchant's clock has happened.
+    let events = with_tenant(&emulator, &key_id, |t| json!(t.events().collect::<Vec<_>>()));
+    events.map_or_else(control_error, |v| Json(v).into_response())
+}
+
+/// Requests that named no registered merchant, oldest first.
+async fn unknown_traffic(State(emulator): State<Arc<Emulator>>) -> Response {
+    let unknown = emulator.unknown.lock().unwrap_or_else(|e| e.into_inner());
+    Json(json!(unknown.iter().collect::<Vec<_>>())).into_response()
+}
+
+/// Reads a tenant without settling its clock: reading the record changes nothing.
+fn with_recorded<T>(emulator: &Emulator, key_id: &str, f: impl FnOnce(&Tenant) -> T) -> Result<T, ErrorResponse> {
+    let tenants = emulator.tenants();
+    tenants.get(key_id).map(f).ok_or_else(|| ErrorResponse::not_found("merchant", key_id))
 }
 
 #[derive(Deserialize, Default)]

@@ -27,6 +27,13 @@ impl Amount {
     }
 }
 
+/// Totals (held, captured, refunded) are sums of amounts.
+impl std::iter::Sum for Amount {
+    fn sum<I: Iterator<Item = Amount>>(amounts: I) -> Self {
+        Amount(amounts.map(|a| a.0).sum())
+    }
+}
+
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.0, f)

@@ -136,7 +136,8 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
     let evidence: EvidenceStore = Arc::default();
 
     let collector = {
-        let (before_target, after_store, progress) = (target.clone(), evidence.clone(), options.progress);
+        let (before_target, after_target) = (target.clone(), target.clone());
+        let (after_store, progress) = (evidence.clone(), options.progress);
         let (filter_target, filter_not_run) = (target.clone(), not_run.clone());
         ConformanceWorld::cucumber()
             // The collector keys every event by its scenario, so interleaved events are fine.
@@ -148,12 +149,15 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
                 futures::future::ready(()).boxed_local()
             })
             .after(move |feature, _, scenario, _, world| {
-                let store = after_store.clone();
+                let (store, target) = (after_store.clone(), after_target.clone());
                 let key = key_of(feature, scenario);
                 async move {
                     if let Some(world) = world {
-                        let evidence = world.take_evidence();
+                        let mut evidence = world.take_evidence();
                         world.finish().await;
+                        if let Some(key_id) = world.merchant_key_id() {
+                            emulator_record(&target, &key_id, &mut evidence).await;
+                        }
                         store.lock().unwrap_or_else(|e| e.into_inner()).insert(key, evidence);
                     }
                 }
@@ -224,6 +228,22 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
         None => Vec::new(),
     };
     Ok(RunOutcome { report, files })
+}
+
+/// On the emulator, the evidence is Amazon's side of the story: what the emulator received from
+/// the scenario's merchant (whoever that was) and the state changes it made, polled or not. If the
+/// record cannot be read, our client's log stays (with a warning): less evidence, not none.
+async fn emulator_record(target: &Target, key_id: &str, evidence: &mut Evidence) {
+    match target.record(key_id).await {
+        Ok(Some((exchanges, events))) => {
+            evidence.exchanges = exchanges;
+            evidence.events = Some(events);
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(
+            "the emulator's record of {key_id} could not be read ({e:#}); the report shows our client's log"
+        ),
+    }
 }
 
 /// The report header's account lines: ids masked, never a key.

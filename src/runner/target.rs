@@ -19,6 +19,7 @@ use crate::buyer::browser::Browser;
 use crate::buyer::shop::Shop;
 use crate::client::{Client, ClientOptions};
 use crate::config::{Config, ConfigError, STORE_ID as STORE_ID_KEY, TEST_BUYER_EMAIL};
+use crate::evidence::{Event, Exchange};
 use crate::pacing::Pacer;
 use crate::signing::{Algorithm, PrivateKey, Signer};
 
@@ -207,6 +208,29 @@ impl Target {
                 )
             }),
         }
+    }
+
+    /// The emulator's own record of a merchant: every request it received (rejected ones too)
+    /// and every state change of its objects. `None` on the sandbox, which keeps no record we can
+    /// read: there the evidence is what our client sent and saw.
+    pub async fn record(&self, public_key_id: &str) -> anyhow::Result<Option<(Vec<Exchange>, Vec<Event>)>> {
+        let Identity::Tenants { control, .. } = &self.identity else { return Ok(None) };
+        let get = |what: &'static str| {
+            let url = self.endpoint.join(&format!("/__emulator/merchants/{public_key_id}/{what}"));
+            async move {
+                let url = url?;
+                let response = control.get(url.clone()).send().await.with_context(|| format!("GET {url}"))?;
+                let status = response.status();
+                let text = response.text().await.with_context(|| format!("reading GET {url}"))?;
+                if !status.is_success() {
+                    bail!("the emulator's control API answered {status} to GET {url}: {text}");
+                }
+                anyhow::Ok(text)
+            }
+        };
+        let traffic = serde_json::from_str(&get("traffic").await?).context("the emulator's traffic record")?;
+        let events = serde_json::from_str(&get("events").await?).context("the emulator's events")?;
+        Ok(Some((traffic, events)))
     }
 
     /// Moves the tenant's clock forward; returns the tenant's new "now" (compact form).

@@ -112,6 +112,11 @@ impl ConformanceWorld {
         }
     }
 
+    /// The public key id of the scenario's merchant, once registered.
+    pub fn merchant_key_id(&self) -> Option<String> {
+        self.merchant.as_ref().map(|m| m.public_key_id.clone())
+    }
+
     pub fn target(&self) -> anyhow::Result<&Arc<Target>> {
         self.target.as_ref().ok_or_else(|| anyhow!("the runner attached no target"))
     }

@@ -1,0 +1,216 @@
+//! One merchant's objects, and the transaction every change goes through.
+//!
+//! An operation never writes the store directly: it reads and stages records in a [`Tx`], and only
+//! when it returns `Ok` are the staged records and their events applied, together. A rejected
+//! request (malformed, out of range, wrong state, unauthenticated) drops its `Tx`, so it changes
+//! nothing by construction rather than by care.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::charge::ChargeRecord;
+use super::charge_permission::PermissionRecord;
+use super::checkout_session::SessionRecord;
+use super::error::ErrorResponse;
+use super::moved::Moved;
+use super::refund::RefundRecord;
+use crate::evidence::Event;
+
+/// The objects of one merchant, as the API shows them after the last applied change.
+#[derive(Debug, Default)]
+pub struct Store {
+    sessions: BTreeMap<String, SessionRecord>,
+    permissions: BTreeMap<String, PermissionRecord>,
+    charges: BTreeMap<String, ChargeRecord>,
+    refunds: BTreeMap<String, RefundRecord>,
+    /// Numbers the ids this merchant's objects get.
+    sequence: u64,
+}
+
+/// The objects an answer shows, rendered once the changes are applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Object {
+    Session(String),
+    Permission(String),
+    Charge(String),
+    Refund(String),
+}
+
+/// What staged changes come to: records to write and the events they caused, in order.
+#[derive(Debug, Default)]
+pub struct Changes {
+    sessions: BTreeMap<String, SessionRecord>,
+    permissions: BTreeMap<String, PermissionRecord>,
+    charges: BTreeMap<String, ChargeRecord>,
+    refunds: BTreeMap<String, RefundRecord>,
+    sequence: u64,
+    events: Vec<Event>,
+}
+
+/// The store as one operation sees it: the applied records with its own staged ones on top.
+pub struct Tx<'s> {
+    store: &'s Store,
+    changes: Changes,
+}
+
+impl Store {
+    pub fn begin(&self) -> Tx<'_> {
+        Tx { store: self, changes: Changes { sequence: self.sequence, ..Changes::default() } }
+    }
+
+    /// Writes what a transaction staged; returns its events, in the order they happened.
+    pub fn apply(&mut self, changes: Changes) -> Vec<Event> {
+        self.sessions.extend(changes.sessions);
+        self.permissions.extend(changes.permissions);
+        self.charges.extend(changes.charges);
+        self.refunds.extend(changes.refunds);
+        self.sequence = changes.sequence;
+        changes.events
+    }
+
+    pub fn session(&self, id: &str) -> Option<&SessionRecord> {
+        self.sessions.get(id)
+    }
+
+    fn charges_of(&self, permission_id: &str) -> Vec<&ChargeRecord> {
+        self.charges.values().filter(|c| c.charge_permission_id == permission_id).collect()
+    }
+
+    /// An object as the API returns it now.
+    pub fn render(&self, object: &Object, redirect_base: &str, now: DateTime<Utc>) -> Option<Value> {
+        Some(match object {
+            Object::Session(id) => json_of(&self.sessions.get(id)?.to_model(redirect_base)),
+            Object::Permission(id) => json_of(&self.permissions.get(id)?.to_model(&self.charges_of(id), now)),
+            Object::Charge(id) => {
+                let refunds = self.refunds.values().filter(|r| &r.charge_id == id);
+                json_of(&self.charges.get(id)?.to_model(RefundRecord::total(refunds, true)))
+            }
+            Object::Refund(id) => json_of(&self.refunds.get(id)?.to_model()),
+        })
+    }
+
+    /// Every object, for the control API.
+    pub fn objects(&self) -> Vec<Object> {
+        let sessions = self.sessions.keys().cloned().map(Object::Session);
+        let permissions = self.permissions.keys().cloned().map(Object::Permission);
+        let charges = self.charges.keys().cloned().map(Object::Charge);
+        sessions.chain(permissions).chain(charges).chain(self.refunds.keys().cloned().map(Object::Refund)).collect()
+    }
+}
+
+pub fn json_of<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).expect("model types always serialize")
+}
+
+impl<'s> Tx<'s> {
+    pub fn into_changes(self) -> Changes {
+        self.changes
+    }
+
+    pub fn has_changes(&self) -> bool {
+        let c = &self.changes;
+        !(c.sessions.is_empty() && c.permissions.is_empty() && c.charges.is_empty() && c.refunds.is_empty())
+    }
+
+    /// The transaction's events so far (a settle sorts them by the time they were due).
+    pub fn events_mut(&mut self) -> &mut Vec<Event> {
+        &mut self.changes.events
+    }
+
+    pub fn session(&self, id: &str) -> Result<&SessionRecord, ErrorResponse> {
+        self.changes
+            .sessions
+            .get(id)
+            .or_else(|| self.store.sessions.get(id))
+            .ok_or_else(|| ErrorResponse::not_found("Checkout Session", id))
+    }
+
+    pub fn permission(&self, id: &str) -> Result<&PermissionRecord, ErrorResponse> {
+        self.changes
+            .permissions
+            .get(id)
+            .or_else(|| self.store.permissions.get(id))
+            .ok_or_else(|| ErrorResponse::not_found("Charge Permission", id))
+    }
+
+    pub fn charge(&self, id: &str) -> Result<&ChargeRecord, ErrorResponse> {
+        self.changes
+            .charges
+            .get(id)
+            .or_else(|| self.store.charges.get(id))
+            .ok_or_else(|| ErrorResponse::not_found("Charge", id))
+    }
+
+    pub fn refund(&self, id: &str) -> Result<&RefundRecord, ErrorResponse> {
+        self.changes
+            .refunds
+            .get(id)
+            .or_else(|| self.store.refunds.get(id))
+            .ok_or_else(|| ErrorResponse::not_found("Refund", id))
+    }
+
+    /// Every record of a kind, staged versions replacing applied ones.
+    fn merged<'a, T>(applied: &'a BTreeMap<String, T>, staged: &'a BTreeMap<String, T>) -> Vec<&'a T> {
+        let replaced = applied.iter().map(|(id, r)| staged.get(id).unwrap_or(r));
+        replaced.chain(staged.iter().filter(|(id, _)| !applied.contains_key(*id)).map(|(_, r)| r)).collect()
+    }
+
+    pub fn sessions(&self) -> Vec<&SessionRecord> {
+        Self::merged(&self.store.sessions, &self.changes.sessions)
+    }
+
+    pub fn permissions(&self) -> Vec<&PermissionRecord> {
+        Self::merged(&self.store.permissions, &self.changes.permissions)
+    }
+
+    pub fn charges(&self) -> Vec<&ChargeRecord> {
+        Self::merged(&self.store.charges, &self.changes.charges)
+    }
+
+    pub fn refunds(&self) -> Vec<&RefundRecord> {
+        Self::merged(&self.store.refunds, &self.changes.refunds)
+    }
+
+    pub fn charges_of(&self, permission_id: &str) -> Vec<&ChargeRecord> {
+        self.charges().into_iter().filter(|c| c.charge_permission_id == permission_id).collect()
+    }
+
+    pub fn refunds_of(&self, charge_id: &str) -> Vec<&RefundRecord> {
+        self.refunds().into_iter().filter(|r| r.charge_id == charge_id).collect()
+    }
+
+    pub fn put_session(&mut self, moved: Moved<SessionRecord>) {
+        self.changes.events.extend(moved.events);
+        self.changes.sessions.insert(moved.record.id.clone(), moved.record);
+    }
+
+    pub fn put_permission(&mut self, moved: Moved<PermissionRecord>) {
+        self.changes.events.extend(moved.events);
+        self.changes.permissions.insert(moved.record.id.clone(), moved.record);
+    }
+
+    pub fn put_charge(&mut self, moved: Moved<ChargeRecord>) {
+        self.changes.events.extend(moved.events);
+        self.changes.charges.insert(moved.record.id.clone(), moved.record);
+    }
+
+    pub fn put_refund(&mut self, moved: Moved<RefundRecord>) {
+        self.changes.events.extend(moved.events);
+        self.changes.refunds.insert(moved.record.id.clone(), moved.record);
+    }
+
+    /// `S03-XXXXXXX-NNNNNNN`: Amazon's shape of a charge permission id.
+    pub fn next_permission_id(&mut self) -> String {
+        self.changes.sequence += 1;
+        let random = uuid::Uuid::new_v4().as_u128();
+        format!("S03-{:07}-{:07}", (random % 10_000_000) as u64, self.changes.sequence % 10_000_000)
+    }
+
+    /// A charge (`C`) or refund (`R`) id under its permission's, as Amazon's ids are.
+    pub fn next_child_id(&mut self, permission_id: &str, letter: char) -> String {
+        self.changes.sequence += 1;
+        format!("{permission_id}-{letter}{:06}", self.changes.sequence % 1_000_000)
+    }
+}
