@@ -311,10 +311,11 @@ fn handle(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Handled {
-    let mut handled = Handled { key_id: None, operation: None, result: Ok((StatusCode::OK, Value::Null)) };
-    handled.result =
-        answer(emulator, settings, method, uri, headers, body, &mut handled.key_id, &mut handled.operation);
-    handled
+    // `answer` notes the operation and the merchant as soon as it knows them, so a request refused
+    // later (a bad signature, a malformed body) is still recorded as what it was.
+    let (mut key_id, mut operation) = (None, None);
+    let result = answer(emulator, settings, method, uri, headers, body, &mut key_id, &mut operation);
+    Handled { key_id, operation, result }
 }
 
 #[allow(clippy::too_many_arguments)]
