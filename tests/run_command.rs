@@ -95,3 +95,38 @@ fn a_step_without_a_definition_is_a_failure_not_a_silent_skip() {
     let text = report.to_string();
     assert!(text.contains("no step definition matches"), "{text}");
 }
+
+#[test]
+fn a_settlement_nobody_polled_is_in_the_reports_transitions() {
+    let dir = tempfile::tempdir().unwrap();
+    // The pending authorization is never fetched after the clock moves: only the emulator's own
+    // events can tell the report that it settled.
+    std::fs::write(
+        dir.path().join("unpolled.feature"),
+        "# language: ja\n機能: 誰も取得しない保留中のオーソリ\n  @check:C-1\n  シナリオ: 30 秒後に承認される\n    前提 出品者は Amazon Pay に登録済みである\n    かつ カートに ¥10,000 の商品がある\n    かつ 出品者は保留中のオーソリに対応している\n    かつ 購入者が末尾 0701 のカードでチェックアウトを終え、出品者が支払い意図「Authorize」で完了済みである\n    もし 30 秒が経過する\n",
+    )
+    .unwrap();
+    let reports = dir.path().join("reports");
+    let out = run(&["--features", dir.path().to_str().unwrap(), "--report-dir", reports.to_str().unwrap(), "-q"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = report(&reports);
+    let scenario = &report["scenarios"][0];
+    let exchanges: Vec<&str> = scenario["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["exchanges"].as_array().unwrap())
+        .map(|x| x["operation"].as_str().unwrap())
+        .collect();
+    assert!(!exchanges.contains(&"Get Charge"), "no Get Charge was made: {exchanges:?}");
+    let charge: Vec<(&str, &str)> = scenario["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["objectType"] == "Charge")
+        .map(|t| (t["from"].as_str().unwrap_or("-"), t["to"].as_str().unwrap()))
+        .collect();
+    assert_eq!(charge, [("-", "AuthorizationInitiated"), ("AuthorizationInitiated", "Authorized")]);
+    let html = std::fs::read_to_string(reports.join("selfcheck.html")).unwrap();
+    assert!(html.contains("AuthorizationInitiated → <b>Authorized</b>"), "the HTML shows it too");
+}
