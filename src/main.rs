@@ -142,6 +142,12 @@ struct CredentialArgs {
     /// AMZN-PAY-RSASSA-PSS-V2 (default) or AMZN-PAY-RSASSA-PSS (env AMAZON_PAY_ALGORITHM).
     #[arg(long)]
     algorithm: Option<String>,
+    /// Store id of the button's store, amzn1.application-oa2-client.… (env AMAZON_PAY_STORE_ID).
+    #[arg(long, value_name = "ID")]
+    store_id: Option<String>,
+    /// Merchant id from Seller Central, shown masked in the report (env AMAZON_PAY_MERCHANT_ID).
+    #[arg(long, value_name = "ID")]
+    merchant_id: Option<String>,
 }
 
 impl CredentialArgs {
@@ -151,8 +157,9 @@ impl CredentialArgs {
             private_key: self.private_key.clone(),
             region: self.region.clone(),
             algorithm: self.algorithm.clone(),
+            store_id: self.store_id.clone(),
+            merchant_id: self.merchant_id.clone(),
             endpoint,
-            ..Overrides::default()
         }
     }
 }

@@ -287,3 +287,27 @@ fn missing_credentials_are_one_clear_line_not_a_panic() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("LIVE key"));
 }
+
+#[test]
+fn the_store_id_flag_the_error_names_exists() {
+    let reports = tempfile::tempdir().unwrap();
+    let args = |extra: &[&'static str]| {
+        let mut args = vec!["run", "--target", "sandbox", "--endpoint", "http://127.0.0.1:9", "--buyer", "direct"];
+        args.extend(["--tags", "@no-scenario-has-this", "--quiet", "--report-dir"]);
+        args.push(reports.path().to_str().unwrap());
+        args.extend_from_slice(extra);
+        args.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let env = [("AMAZON_PAY_PUBLIC_KEY_ID", KEY_ID.to_owned()), ("AMAZON_PAY_PRIVATE_KEY", key_path())];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let without = run(&args(&[]).iter().map(String::as_str).collect::<Vec<_>>(), &env);
+    let stderr = String::from_utf8_lossy(&without.stderr);
+    assert_eq!(without.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("AMAZON_PAY_STORE_ID is not set") && stderr.contains("--store-id"), "{stderr}");
+
+    let given = args(&["--store-id", "amzn1.application-oa2-client.cli", "--merchant-id", "A1MERCHANT"]);
+    let with = run(&given.iter().map(String::as_str).collect::<Vec<_>>(), &env);
+    assert!(with.status.success(), "{}", String::from_utf8_lossy(&with.stderr));
+    let report = std::fs::read_to_string(reports.path().join("selfcheck.json")).unwrap();
+    assert!(report.contains("\"storeId\": \"am….cli\"") && report.contains("\"merchantId\": \"A1…HANT\""), "{report}");
+}
