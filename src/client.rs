@@ -259,8 +259,6 @@ pub struct RawResponse {
     pub body: String,
     /// The idempotency key the request carried, if any.
     pub idempotency_key: Option<String>,
-    /// How many attempts were made (1 when no retry was needed).
-    pub attempts: u32,
     pub trace: SigningTrace,
 }
 
@@ -591,7 +589,6 @@ impl Client {
                         request_id,
                         body: text,
                         idempotency_key,
-                        attempts: attempt,
                         trace: prepared.trace,
                     });
                 }

@@ -53,7 +53,7 @@ pub struct Emulator {
     tenants: Mutex<HashMap<String, Tenant>>,
     /// Requests whose key id names no registered merchant (or that carry none).
     unknown: Mutex<Bounded<Exchange>>,
-    settings: Mutex<Settings>,
+    settings: Settings,
     /// Throttling quotas used, per merchant and operation (real time, like Amazon's); only when
     /// `Settings::throttle` is on.
     quotas: Option<TokenBuckets<(String, Operation)>>,
@@ -65,7 +65,7 @@ impl Emulator {
             tenants: Mutex::new(HashMap::new()),
             unknown: Mutex::new(Bounded::new(settings.record_cap)),
             quotas: settings.throttle.then(TokenBuckets::default),
-            settings: Mutex::new(settings),
+            settings,
         })
     }
 
@@ -73,13 +73,8 @@ impl Emulator {
         self.tenants.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub(super) fn settings(&self) -> Settings {
-        self.settings.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
-    }
-
-    /// Sets the hosted pages' base URL once the listener's port is known.
-    pub fn set_public_base(&self, base: String) {
-        self.settings.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).public_base = base;
+    pub(super) fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// Registers a merchant key; `LIVE-` keys are refused: this is a sandbox.
@@ -436,7 +431,7 @@ async fn advance_clock(State(emulator): State<Arc<Emulator>>, Path(key_id): Path
 }
 
 async fn objects(State(emulator): State<Arc<Emulator>>, Path(key_id): Path<String>) -> Response {
-    let base = emulator.settings().public_base;
+    let base = emulator.settings().public_base.clone();
     with_tenant(&emulator, &key_id, |t| t.objects(&base)).map_or_else(control_error, |v| Json(v).into_response())
 }
 
