@@ -801,6 +801,32 @@ mod tests {
         assert_eq!(request_body(&body).unwrap(), br#"{"chargeAmount":{"amount":"1000","currencyCode":"JPY"}}"#);
     }
 
+    #[tokio::test]
+    async fn a_call_that_got_no_answer_is_evidence_with_its_retries() {
+        // A port nobody listens on: bound, then released.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let key = crate::signing::PrivateKey::from_pem(include_str!("../tests/fixtures/vectors/test-key.pem")).unwrap();
+        let options = ClientOptions {
+            endpoint: Some(Url::parse(&format!("http://127.0.0.1:{port}")).unwrap()),
+            max_retries: 2,
+            retry_base_delay: Duration::from_millis(1),
+            ..ClientOptions::default()
+        };
+        let log = CallLog::default();
+        let client = Client::new(Signer::new("SANDBOX-K", key, crate::signing::Algorithm::V2), options)
+            .unwrap()
+            .recording(log.clone());
+        assert!(matches!(client.get_charge("C1").await, Err(ClientError::Transport { .. })));
+        let logged = log.take();
+        assert_eq!(logged.len(), 1, "one exchange, however many attempts");
+        let exchange = &logged[0];
+        assert_eq!((exchange.status, exchange.operation), (None, Some(Operation::GetCharge)));
+        assert!(exchange.transport_error.is_some(), "{exchange:?}");
+        assert_eq!(exchange.retried_after.len(), 2, "both retries are named: {:?}", exchange.retried_after);
+        assert!(exchange.retried_after.iter().all(|why| why.starts_with("connection: ")));
+        assert!(!exchange.header("authorization").unwrap().contains("Signature="));
+    }
+
     #[test]
     fn generated_idempotency_keys_fit_the_documented_shape() {
         let key = new_idempotency_key();
