@@ -232,13 +232,6 @@ fn claimed_key_id(headers: &HeaderMap) -> Option<String> {
     Authorization::parse(value).ok().map(|a| a.public_key_id)
 }
 
-/// One API request as handled: for the traffic record, whatever became of it.
-struct Handled {
-    key_id: Option<String>,
-    operation: Option<Operation>,
-    result: Result<(StatusCode, Value), ErrorResponse>,
-}
-
 async fn api(
     State(emulator): State<Arc<Emulator>>,
     method: Method,
@@ -248,8 +241,11 @@ async fn api(
 ) -> Response {
     let (arrived, started) = (Utc::now(), std::time::Instant::now());
     let settings = emulator.settings();
-    let handled = handle(&emulator, &settings, &method, &uri, &headers, &body);
-    let (status, out, reason_code) = match handled.result {
+    // `answer` notes the merchant and the operation as soon as it knows them, so a request refused
+    // later (a bad signature, a malformed body) is still recorded as what it was.
+    let (mut key_id, mut operation) = (None, None);
+    let result = answer(&emulator, settings, &method, &uri, &headers, &body, &mut key_id, &mut operation);
+    let (status, out, reason_code) = match result {
         Ok((status, out)) => (status, out, None),
         Err(e) => (e.status, e.body(), Some(e.reason_code.to_owned())),
     };
@@ -258,7 +254,7 @@ async fn api(
         at: arrived,
         virtual_at: None,
         duration_ms: started.elapsed().as_millis() as u64,
-        operation: handled.operation,
+        operation,
         method: method.to_string(),
         path: uri.path().to_owned(),
         query: uri.query().unwrap_or_default().to_owned(),
@@ -274,7 +270,7 @@ async fn api(
         retried_after: Vec::new(),
         transport_error: None,
     };
-    emulator.record(handled.key_id.or_else(|| claimed_key_id(&headers)), exchange);
+    emulator.record(key_id.or_else(|| claimed_key_id(&headers)), exchange);
     let mut response = (status, Json(out)).into_response();
     response.headers_mut().insert(REQUEST_ID, HeaderValue::from_str(&request_id).expect("a UUID is a valid header"));
     response
@@ -296,21 +292,6 @@ impl Emulator {
             }
         }
     }
-}
-
-fn handle(
-    emulator: &Emulator,
-    settings: &Settings,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Handled {
-    // `answer` notes the operation and the merchant as soon as it knows them, so a request refused
-    // later (a bad signature, a malformed body) is still recorded as what it was.
-    let (mut key_id, mut operation) = (None, None);
-    let result = answer(emulator, settings, method, uri, headers, body, &mut key_id, &mut operation);
-    Handled { key_id, operation, result }
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -18,13 +18,19 @@ use super::moved::Moved;
 use super::refund::RefundRecord;
 use crate::evidence::Event;
 
-/// The objects of one merchant, as the API shows them after the last applied change.
+/// Records of every kind, by id: the applied ones in a [`Store`], the staged ones in [`Changes`].
 #[derive(Debug, Default)]
-pub struct Store {
+struct Records {
     sessions: BTreeMap<String, SessionRecord>,
     permissions: BTreeMap<String, PermissionRecord>,
     charges: BTreeMap<String, ChargeRecord>,
     refunds: BTreeMap<String, RefundRecord>,
+}
+
+/// The objects of one merchant, as the API shows them after the last applied change.
+#[derive(Debug, Default)]
+pub struct Store {
+    records: Records,
     /// Numbers the ids this merchant's objects get.
     sequence: u64,
 }
@@ -41,10 +47,7 @@ pub enum Object {
 /// What staged changes come to: records to write and the events they caused, in order.
 #[derive(Debug, Default)]
 pub struct Changes {
-    sessions: BTreeMap<String, SessionRecord>,
-    permissions: BTreeMap<String, PermissionRecord>,
-    charges: BTreeMap<String, ChargeRecord>,
-    refunds: BTreeMap<String, RefundRecord>,
+    records: Records,
     sequence: u64,
     events: Vec<Event>,
 }
@@ -62,41 +65,48 @@ impl Store {
 
     /// Writes what a transaction staged; returns its events, in the order they happened.
     pub fn apply(&mut self, changes: Changes) -> Vec<Event> {
-        self.sessions.extend(changes.sessions);
-        self.permissions.extend(changes.permissions);
-        self.charges.extend(changes.charges);
-        self.refunds.extend(changes.refunds);
+        let (applied, staged) = (&mut self.records, changes.records);
+        applied.sessions.extend(staged.sessions);
+        applied.permissions.extend(staged.permissions);
+        applied.charges.extend(staged.charges);
+        applied.refunds.extend(staged.refunds);
         self.sequence = changes.sequence;
         changes.events
     }
 
     pub fn session(&self, id: &str) -> Option<&SessionRecord> {
-        self.sessions.get(id)
+        self.records.sessions.get(id)
     }
 
     fn charges_of(&self, permission_id: &str) -> Vec<&ChargeRecord> {
-        self.charges.values().filter(|c| c.charge_permission_id == permission_id).collect()
+        self.records.charges.values().filter(|c| c.charge_permission_id == permission_id).collect()
     }
 
     /// An object as the API returns it now.
     pub fn render(&self, object: &Object, redirect_base: &str, now: DateTime<Utc>) -> Option<Value> {
         Some(match object {
-            Object::Session(id) => json_of(&self.sessions.get(id)?.to_model(redirect_base)),
-            Object::Permission(id) => json_of(&self.permissions.get(id)?.to_model(&self.charges_of(id), now)),
-            Object::Charge(id) => {
-                let refunds = self.refunds.values().filter(|r| &r.charge_id == id);
-                json_of(&self.charges.get(id)?.to_model(RefundRecord::total(refunds, true)))
+            Object::Session(id) => json_of(&self.records.sessions.get(id)?.to_model(redirect_base)),
+            Object::Permission(id) => {
+                json_of(&self.records.permissions.get(id)?.to_model(&self.charges_of(id), now))
             }
-            Object::Refund(id) => json_of(&self.refunds.get(id)?.to_model()),
+            Object::Charge(id) => {
+                let refunds = self.records.refunds.values().filter(|r| &r.charge_id == id);
+                json_of(&self.records.charges.get(id)?.to_model(RefundRecord::total(refunds, true)))
+            }
+            Object::Refund(id) => json_of(&self.records.refunds.get(id)?.to_model()),
         })
     }
 
     /// Every object, for the control API.
     pub fn objects(&self) -> Vec<Object> {
-        let sessions = self.sessions.keys().cloned().map(Object::Session);
-        let permissions = self.permissions.keys().cloned().map(Object::Permission);
-        let charges = self.charges.keys().cloned().map(Object::Charge);
-        sessions.chain(permissions).chain(charges).chain(self.refunds.keys().cloned().map(Object::Refund)).collect()
+        let sessions = self.records.sessions.keys().cloned().map(Object::Session);
+        let permissions = self.records.permissions.keys().cloned().map(Object::Permission);
+        let charges = self.records.charges.keys().cloned().map(Object::Charge);
+        sessions
+            .chain(permissions)
+            .chain(charges)
+            .chain(self.records.refunds.keys().cloned().map(Object::Refund))
+            .collect()
     }
 }
 
@@ -110,7 +120,7 @@ impl<'s> Tx<'s> {
     }
 
     pub fn has_changes(&self) -> bool {
-        let c = &self.changes;
+        let c = &self.changes.records;
         !(c.sessions.is_empty() && c.permissions.is_empty() && c.charges.is_empty() && c.refunds.is_empty())
     }
 
@@ -120,35 +130,29 @@ impl<'s> Tx<'s> {
     }
 
     pub fn session(&self, id: &str) -> Result<&SessionRecord, ErrorResponse> {
-        self.changes
-            .sessions
-            .get(id)
-            .or_else(|| self.store.sessions.get(id))
-            .ok_or_else(|| ErrorResponse::not_found("Checkout Session", id))
+        Self::latest(&self.store.records.sessions, &self.changes.records.sessions, id, "Checkout Session")
     }
 
     pub fn permission(&self, id: &str) -> Result<&PermissionRecord, ErrorResponse> {
-        self.changes
-            .permissions
-            .get(id)
-            .or_else(|| self.store.permissions.get(id))
-            .ok_or_else(|| ErrorResponse::not_found("Charge Permission", id))
+        Self::latest(&self.store.records.permissions, &self.changes.records.permissions, id, "Charge Permission")
     }
 
     pub fn charge(&self, id: &str) -> Result<&ChargeRecord, ErrorResponse> {
-        self.changes
-            .charges
-            .get(id)
-            .or_else(|| self.store.charges.get(id))
-            .ok_or_else(|| ErrorResponse::not_found("Charge", id))
+        Self::latest(&self.store.records.charges, &self.changes.records.charges, id, "Charge")
     }
 
     pub fn refund(&self, id: &str) -> Result<&RefundRecord, ErrorResponse> {
-        self.changes
-            .refunds
-            .get(id)
-            .or_else(|| self.store.refunds.get(id))
-            .ok_or_else(|| ErrorResponse::not_found("Refund", id))
+        Self::latest(&self.store.records.refunds, &self.changes.records.refunds, id, "Refund")
+    }
+
+    /// A record as the transaction sees it: staged if it was changed, else as applied.
+    fn latest<'a, T>(
+        applied: &'a BTreeMap<String, T>,
+        staged: &'a BTreeMap<String, T>,
+        id: &str,
+        what: &str,
+    ) -> Result<&'a T, ErrorResponse> {
+        staged.get(id).or_else(|| applied.get(id)).ok_or_else(|| ErrorResponse::not_found(what, id))
     }
 
     /// Every record of a kind, staged versions replacing applied ones.
@@ -158,19 +162,19 @@ impl<'s> Tx<'s> {
     }
 
     pub fn sessions(&self) -> Vec<&SessionRecord> {
-        Self::merged(&self.store.sessions, &self.changes.sessions)
+        Self::merged(&self.store.records.sessions, &self.changes.records.sessions)
     }
 
     pub fn permissions(&self) -> Vec<&PermissionRecord> {
-        Self::merged(&self.store.permissions, &self.changes.permissions)
+        Self::merged(&self.store.records.permissions, &self.changes.records.permissions)
     }
 
     pub fn charges(&self) -> Vec<&ChargeRecord> {
-        Self::merged(&self.store.charges, &self.changes.charges)
+        Self::merged(&self.store.records.charges, &self.changes.records.charges)
     }
 
     pub fn refunds(&self) -> Vec<&RefundRecord> {
-        Self::merged(&self.store.refunds, &self.changes.refunds)
+        Self::merged(&self.store.records.refunds, &self.changes.records.refunds)
     }
 
     pub fn charges_of(&self, permission_id: &str) -> Vec<&ChargeRecord> {
@@ -183,22 +187,22 @@ impl<'s> Tx<'s> {
 
     pub fn put_session(&mut self, moved: Moved<SessionRecord>) {
         self.changes.events.extend(moved.events);
-        self.changes.sessions.insert(moved.record.id.clone(), moved.record);
+        self.changes.records.sessions.insert(moved.record.id.clone(), moved.record);
     }
 
     pub fn put_permission(&mut self, moved: Moved<PermissionRecord>) {
         self.changes.events.extend(moved.events);
-        self.changes.permissions.insert(moved.record.id.clone(), moved.record);
+        self.changes.records.permissions.insert(moved.record.id.clone(), moved.record);
     }
 
     pub fn put_charge(&mut self, moved: Moved<ChargeRecord>) {
         self.changes.events.extend(moved.events);
-        self.changes.charges.insert(moved.record.id.clone(), moved.record);
+        self.changes.records.charges.insert(moved.record.id.clone(), moved.record);
     }
 
     pub fn put_refund(&mut self, moved: Moved<RefundRecord>) {
         self.changes.events.extend(moved.events);
-        self.changes.refunds.insert(moved.record.id.clone(), moved.record);
+        self.changes.records.refunds.insert(moved.record.id.clone(), moved.record);
     }
 
     /// `S03-XXXXXXX-NNNNNNN`: Amazon's shape of a charge permission id.
