@@ -83,7 +83,7 @@ fn shapes(scenarios: &[&ScenarioReport]) -> Vec<Value> {
         for step in &scenario.steps {
             for exchange in &step.exchanges {
                 let state = exchange.response.as_ref().and_then(|r| r["statusDetails"]["state"].as_str());
-                if !seen.insert((exchange.operation.clone(), exchange.status, state.map(str::to_owned))) {
+                if !seen.insert((exchange.operation, exchange.status, state.map(str::to_owned))) {
                     continue;
                 }
                 let mut response = exchange.response.clone().unwrap_or(Value::Null);
