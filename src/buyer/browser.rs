@@ -14,6 +14,7 @@ use serde_json::json;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
+use super::pages::Recording;
 use super::{Landing, SeenAt};
 use crate::report::PageSeen;
 
@@ -184,11 +185,6 @@ impl Drop for Browser {
     }
 }
 
-/// Blurs every element a page marks as the buyer's personal data (`data-pii`), in the
-/// emulator's hosted pages and the harness's merchant pages alike.
-const BLUR_PERSONAL_DATA: &str =
-    "document.querySelectorAll('[data-pii]').forEach(function (e) { e.style.filter = 'blur(6px)'; });";
-
 /// ChromeDriver's `Page.captureScreenshot` (Chrome DevTools): JPEG keeps each page at tens of KB,
 /// where WebDriver's PNG screenshot is several times larger.
 #[derive(Debug)]
@@ -212,6 +208,8 @@ pub struct BrowserBuyer {
     session: Option<(Client, OwnedSemaphorePermit)>,
     /// Amazon Pay's side (the emulator): anything else is the merchant's site.
     amazon: Url,
+    /// How the pages' markup says what to write down for the report, and what to blur.
+    recording: &'static Recording,
     seen: Vec<SeenAt>,
 }
 
@@ -222,8 +220,8 @@ impl std::fmt::Debug for BrowserBuyer {
 }
 
 impl BrowserBuyer {
-    pub fn new(pool: Arc<Browser>, amazon: Url) -> Self {
-        BrowserBuyer { pool, session: None, amazon, seen: Vec::new() }
+    pub fn new(pool: Arc<Browser>, amazon: Url, recording: &'static Recording) -> Self {
+        BrowserBuyer { pool, session: None, amazon, recording, seen: Vec::new() }
     }
 
     pub fn take_seen(&mut self) -> Vec<SeenAt> {
@@ -279,7 +277,11 @@ impl BrowserBuyer {
         let document = scraper::Html::parse_document(&html);
         let title = client.title().await.unwrap_or_default();
         // Buyer data is blurred before the picture is taken: the report must not show it.
-        let _ = client.execute(BLUR_PERSONAL_DATA, vec![]).await;
+        let blur = format!(
+            "document.querySelectorAll({}).forEach(function (e) {{ e.style.filter = 'blur(6px)'; }});",
+            serde_json::Value::from(self.recording.personal_data)
+        );
+        let _ = client.execute(&blur, vec![]).await;
         let screenshot =
             client.issue_cmd(JpegScreenshot).await.ok().and_then(|v| {
                 v["data"].as_str().filter(|d| !d.is_empty()).map(|d| format!("data:image/jpeg;base64,{d}"))
@@ -289,7 +291,7 @@ impl BrowserBuyer {
             page: PageSeen {
                 url: super::direct::shown_url(&url),
                 title,
-                texts: super::direct::texts(&document),
+                texts: self.recording.texts(&document),
                 screenshot,
             },
         });

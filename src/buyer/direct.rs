@@ -11,6 +11,7 @@ use reqwest::redirect::Policy;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
+use super::pages::Recording;
 use super::{Landing, SeenAt};
 use crate::report::{mask, PageSeen};
 
@@ -27,6 +28,8 @@ pub struct DirectBuyer {
     http: reqwest::Client,
     /// Amazon Pay's side: `checkout.js` and the hosted pages live here; any other origin is the merchant's.
     amazon: Url,
+    /// How the pages' markup says what to write down for the report.
+    recording: &'static Recording,
     current: Option<Current>,
     /// Inputs typed into (selector, text) and radio buttons checked (selector) on the current
     /// page, sent with the next form submission.
@@ -54,28 +57,6 @@ fn form_of(element: ElementRef<'_>) -> Option<ElementRef<'_>> {
     element.ancestors().filter_map(ElementRef::wrap).find(|e| e.value().name() == "form")
 }
 
-/// Visible texts by `data-testid`, masked where they name the buyer or an address.
-pub(super) fn texts(document: &Html) -> Vec<(String, String)> {
-    document
-        .select(&selector("[data-testid]"))
-        .filter(|e| !matches!(e.value().name(), "input" | "form" | "main"))
-        // The emulator's list of test accounts is a hint for people, not something the buyer saw of the order.
-        .filter(|e| e.value().attr("data-testid") != Some("test-buyers"))
-        .filter_map(|e| {
-            let id = e.value().attr("data-testid")?.to_owned();
-            let text = e.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ");
-            if text.is_empty() {
-                return None;
-            }
-            let text = match id.as_str() {
-                "buyer-name" | "merchant-address" => mask::text(&text),
-                _ => text,
-            };
-            Some((id, text))
-        })
-        .collect()
-}
-
 /// The URL as the report shows it: a `buyerToken` identifies the buyer, so its value is masked.
 pub(super) fn shown_url(url: &Url) -> String {
     let mut shown = url.clone();
@@ -94,13 +75,21 @@ pub(super) fn shown_url(url: &Url) -> String {
 
 impl DirectBuyer {
     /// `amazon` is the base URL of the emulator's hosted pages.
-    pub fn new(amazon: Url) -> anyhow::Result<Self> {
+    pub fn new(amazon: Url, recording: &'static Recording) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .redirect(Policy::none())
             .danger_accept_invalid_certs(true)
             .build()
             .context("cannot build the buyer's HTTP client")?;
-        Ok(DirectBuyer { http, amazon, current: None, filled: Vec::new(), checked: Vec::new(), seen: Vec::new() })
+        Ok(DirectBuyer {
+            http,
+            amazon,
+            recording,
+            current: None,
+            filled: Vec::new(),
+            checked: Vec::new(),
+            seen: Vec::new(),
+        })
     }
 
     /// Pages seen since the last call.
@@ -168,7 +157,7 @@ impl DirectBuyer {
         let title = document.select(&selector("title")).next().map(|t| t.text().collect()).unwrap_or_default();
         self.seen.push(SeenAt {
             at: SystemTime::now(),
-            page: PageSeen { url: shown_url(url), title, texts: texts(&document), screenshot: None },
+            page: PageSeen { url: shown_url(url), title, texts: self.recording.texts(&document), screenshot: None },
         });
         self.current = Some(Current { url: url.clone(), html });
         self.filled.clear();
@@ -275,14 +264,6 @@ impl DirectBuyer {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn page_texts_mask_the_buyer_and_keep_the_amount() {
-        let html = r#"<main data-testid="page-choose"><p data-testid="buyer-name">山田 太郎 様</p>
-            <p data-testid="amount">¥10000</p><input data-testid="card-1111" name="card" value="0"></main>"#;
-        let texts = texts(&Html::parse_document(html));
-        assert_eq!(texts, vec![("buyer-name".into(), "山***".into()), ("amount".into(), "¥10000".into())]);
-    }
 
     #[test]
     fn buyer_tokens_in_urls_are_masked() {

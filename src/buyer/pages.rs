@@ -1,13 +1,19 @@
 //! Page objects: what each buyer action means on a given set of pages, as CSS selectors and
 //! URLs. Everything the harness knows about the pages' markup is in the tables below — one for
 //! the emulator's hosted pages ([`EMULATOR`]), one for the harness's own merchant pages
-//! ([`SHOP`]) — so Amazon's real hosted pages can be added as a second [`HostedTable`] without
-//! touching a step or a driver.
+//! ([`SHOP`]), and how both mark what the report may show ([`RECORDING`]) — so Amazon's real
+//! hosted pages can be added as a second [`HostedTable`] without touching a step or a driver.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
+use scraper::{Html, Selector};
 use url::Url;
 
+use super::browser::{Browser, BrowserBuyer};
+use super::direct::DirectBuyer;
 use super::{ButtonClick, CardSuffix, Change, Driver, HostedPages, Landing, SeenAt, Shown, Submit};
+use crate::report::mask;
 
 /// The hosted pages' selectors and URLs.
 #[derive(Debug)]
@@ -74,6 +80,51 @@ pub const SHOP: ShopTable = ShopTable {
     place_order: r#"[data-testid="place-order"]"#,
 };
 
+/// How a page the buyer saw is written down for the report, by the pages' own markup.
+#[derive(Debug)]
+pub struct Recording {
+    /// The attribute that labels what a page shows; each labelled element's text is recorded
+    /// under its label.
+    pub label: &'static str,
+    /// Labels whose text names the buyer or an address: masked.
+    pub masked: &'static [&'static str],
+    /// Labels of hints for people (the emulator's list of test accounts), not of the order.
+    pub skipped: &'static [&'static str],
+    /// What a screenshot must blur: the buyer's personal data.
+    pub personal_data: &'static str,
+}
+
+/// The emulator's hosted pages and the harness's merchant pages mark both alike.
+pub const RECORDING: Recording = Recording {
+    label: "data-testid",
+    masked: &["buyer-name", "merchant-address"],
+    skipped: &["test-buyers"],
+    personal_data: "[data-pii]",
+};
+
+impl Recording {
+    /// The visible texts of a page by label, masked where they name the buyer or an address.
+    pub fn texts(&self, document: &Html) -> Vec<(String, String)> {
+        let labelled = Selector::parse(&format!("[{}]", self.label)).expect("an attribute selector");
+        document
+            .select(&labelled)
+            .filter(|e| !matches!(e.value().name(), "input" | "form" | "main"))
+            .filter_map(|e| {
+                let label = e.value().attr(self.label)?.to_owned();
+                if self.skipped.contains(&label.as_str()) {
+                    return None;
+                }
+                let text = e.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ");
+                if text.is_empty() {
+                    return None;
+                }
+                let text = if self.masked.contains(&label.as_str()) { mask::text(&text) } else { text };
+                Some((label, text))
+            })
+            .collect()
+    }
+}
+
 /// The emulator's hosted pages, walked by either driver. The direct driver has no merchant
 /// pages, so it does what they would make a browser do: post what `checkout.js` posts, open
 /// what `bindChangeAction` and the 注文を確定する link open.
@@ -86,7 +137,15 @@ pub struct EmulatorPages {
 }
 
 impl EmulatorPages {
-    pub fn new(driver: Driver, hosted: Url) -> Self {
+    /// Over plain HTTP; `hosted` is the hosted pages' base URL.
+    pub fn direct(hosted: Url) -> anyhow::Result<Self> {
+        let driver = Driver::Direct(DirectBuyer::new(hosted.clone(), &RECORDING)?);
+        Ok(EmulatorPages { driver, hosted, table: &EMULATOR })
+    }
+
+    /// In Chromium, from the pool's sessions.
+    pub fn browser(pool: Arc<Browser>, hosted: Url) -> Self {
+        let driver = Driver::Browser(BrowserBuyer::new(pool, hosted.clone(), &RECORDING));
         EmulatorPages { driver, hosted, table: &EMULATOR }
     }
 
@@ -189,5 +248,19 @@ impl HostedPages for EmulatorPages {
 
     async fn release(&mut self) {
         self.driver.release().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_texts_mask_the_buyer_and_keep_the_amount() {
+        let html = r#"<main data-testid="page-choose"><p data-testid="buyer-name">山田 太郎 様</p>
+            <ul data-testid="test-buyers"><li>taro@example.jp</li></ul>
+            <p data-testid="amount">¥10000</p><input data-testid="card-1111" name="card" value="0"></main>"#;
+        let texts = RECORDING.texts(&Html::parse_document(html));
+        assert_eq!(texts, vec![("buyer-name".into(), "山***".into()), ("amount".into(), "¥10000".into())]);
     }
 }

@@ -10,10 +10,8 @@ use url::Url;
 
 use super::params::{Attempt, Elapsed, MerchantPage};
 use super::Need;
-use crate::buyer::browser::BrowserBuyer;
-use crate::buyer::direct::DirectBuyer;
 use crate::buyer::pages::EmulatorPages;
-use crate::buyer::{ButtonClick, Driver, HostedPages, Landing, SeenAt};
+use crate::buyer::{ButtonClick, HostedPages, Landing, SeenAt};
 use crate::client::{ApiError, CallLog, Client, ClientError, Reply};
 use crate::evidence::{Event, Exchange};
 use crate::merchant::Merchant;
@@ -134,14 +132,13 @@ impl ConformanceWorld {
         merchant.client = merchant.client.recording(self.log.clone());
         // Amazon's own pages (no emulator): the buyer steps of such a scenario are not run.
         let hosted = target.hosted.clone().unwrap_or_else(|| target.endpoint.clone());
-        let (driver, site) = match &target.browser {
-            Some((pool, shop)) => (
-                Driver::Browser(BrowserBuyer::new(pool.clone(), hosted.clone())),
-                shop.open_store(merchant.client.clone()),
-            ),
-            None => (Driver::Direct(DirectBuyer::new(hosted.clone())?), target.merchant_site.clone()),
+        let (pages, site) = match &target.browser {
+            Some((pool, shop)) => {
+                (EmulatorPages::browser(pool.clone(), hosted), shop.open_store(merchant.client.clone()))
+            }
+            None => (EmulatorPages::direct(hosted)?, target.merchant_site.clone()),
         };
-        self.pages = Some(Box::new(EmulatorPages::new(driver, hosted)));
+        self.pages = Some(Box::new(pages));
         self.merchant_site = Some(site);
         self.merchant = Some(Box::new(merchant));
         Ok(())
