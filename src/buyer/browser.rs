@@ -148,7 +148,7 @@ impl Browser {
         Ok(client)
     }
 
-    /// A session for one scenario; given back to the pool by [`BrowserBuyer::release`].
+    /// A session for one scenario; given back to the pool by [`BrowserDriver::release`].
     async fn session(self: &Arc<Self>) -> anyhow::Result<(Client, OwnedSemaphorePermit)> {
         let permit = self.permits.clone().acquire_owned().await.context("the browser pool is closed")?;
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
@@ -203,7 +203,7 @@ impl WebDriverCompatibleCommand for JpegScreenshot {
 
 /// One scenario's buyer in a real browser: a driver that takes CSS selectors; what they mean is
 /// for the page objects (`super::pages`).
-pub struct BrowserBuyer {
+pub struct BrowserDriver {
     pool: Arc<Browser>,
     session: Option<(Client, OwnedSemaphorePermit)>,
     /// Amazon Pay's side (the emulator): anything else is the merchant's site.
@@ -213,15 +213,15 @@ pub struct BrowserBuyer {
     seen: Vec<SeenAt>,
 }
 
-impl std::fmt::Debug for BrowserBuyer {
+impl std::fmt::Debug for BrowserDriver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BrowserBuyer").field("amazon", &self.amazon.as_str()).finish_non_exhaustive()
+        f.debug_struct("BrowserDriver").field("amazon", &self.amazon.as_str()).finish_non_exhaustive()
     }
 }
 
-impl BrowserBuyer {
+impl BrowserDriver {
     pub fn new(pool: Arc<Browser>, amazon: Url, recording: &'static Recording) -> Self {
-        BrowserBuyer { pool, session: None, amazon, recording, seen: Vec::new() }
+        BrowserDriver { pool, session: None, amazon, recording, seen: Vec::new() }
     }
 
     pub fn take_seen(&mut self) -> Vec<SeenAt> {

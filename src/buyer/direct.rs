@@ -24,7 +24,7 @@ struct Current {
     html: String,
 }
 
-pub struct DirectBuyer {
+pub struct DirectDriver {
     http: reqwest::Client,
     /// Amazon Pay's side: `checkout.js` and the hosted pages live here; any other origin is the merchant's.
     amazon: Url,
@@ -38,9 +38,9 @@ pub struct DirectBuyer {
     seen: Vec<SeenAt>,
 }
 
-impl std::fmt::Debug for DirectBuyer {
+impl std::fmt::Debug for DirectDriver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DirectBuyer").field("amazon", &self.amazon.as_str()).finish_non_exhaustive()
+        f.debug_struct("DirectDriver").field("amazon", &self.amazon.as_str()).finish_non_exhaustive()
     }
 }
 
@@ -73,7 +73,7 @@ pub(super) fn shown_url(url: &Url) -> String {
     shown.to_string()
 }
 
-impl DirectBuyer {
+impl DirectDriver {
     /// `amazon` is the base URL of the emulator's hosted pages.
     pub fn new(amazon: Url, recording: &'static Recording) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
@@ -81,7 +81,7 @@ impl DirectBuyer {
             .danger_accept_invalid_certs(true)
             .build()
             .context("cannot build the buyer's HTTP client")?;
-        Ok(DirectBuyer {
+        Ok(DirectDriver {
             http,
             amazon,
             recording,

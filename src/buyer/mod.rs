@@ -164,8 +164,8 @@ pub trait HostedPages: fmt::Debug {
 /// page means; the page objects of [`pages`] give the selectors their meaning.
 #[derive(Debug)]
 pub enum Driver {
-    Direct(direct::DirectBuyer),
-    Browser(browser::BrowserBuyer),
+    Direct(direct::DirectDriver),
+    Browser(browser::BrowserDriver),
 }
 
 impl Driver {

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use scraper::{Html, Selector};
 use url::Url;
 
-use super::browser::{Browser, BrowserBuyer};
-use super::direct::DirectBuyer;
+use super::browser::{Browser, BrowserDriver};
+use super::direct::DirectDriver;
 use super::{ButtonClick, CardSuffix, Change, Driver, HostedPages, Landing, SeenAt, Shown, Submit};
 use crate::report::mask;
 
@@ -139,13 +139,13 @@ pub struct EmulatorPages {
 impl EmulatorPages {
     /// Over plain HTTP; `hosted` is the hosted pages' base URL.
     pub fn direct(hosted: Url) -> anyhow::Result<Self> {
-        let driver = Driver::Direct(DirectBuyer::new(hosted.clone(), &RECORDING)?);
+        let driver = Driver::Direct(DirectDriver::new(hosted.clone(), &RECORDING)?);
         Ok(EmulatorPages { driver, hosted, table: &EMULATOR })
     }
 
     /// In Chromium, from the pool's sessions.
     pub fn browser(pool: Arc<Browser>, hosted: Url) -> Self {
-        let driver = Driver::Browser(BrowserBuyer::new(pool, hosted.clone(), &RECORDING));
+        let driver = Driver::Browser(BrowserDriver::new(pool, hosted.clone(), &RECORDING));
         EmulatorPages { driver, hosted, table: &EMULATOR }
     }
 

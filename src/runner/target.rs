@@ -127,7 +127,7 @@ impl Target {
     pub fn provides(&self, need: Need) -> Result<(), &'static str> {
         match need {
             Need::Clock if !self.has_clock() => {
-                Err("needs the emulator's clock (a step lets more time pass than a real-time run can wait, or moves to next month): time cannot be moved on the sandbox")
+                Err("needs the emulator's clock (more time passes than a real-time run can wait): time cannot be moved on the sandbox")
             }
             Need::Buyer if self.hosted.is_none() => {
                 Err("the buyer's part on Amazon's own hosted pages is not automated yet")
