@@ -118,7 +118,8 @@ macro_rules! api_values {
 
 api_values!(PaymentIntent, CheckoutSessionState, ChargeState, ChargePermissionState, RefundState);
 
-/// The merchant's pages the buyer returns to.
+/// The merchant's pages the buyer returns to; a step names the result and the cancel page
+/// (結果 / キャンセル).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MerchantPage {
     /// `checkoutReviewReturnUrl`.
@@ -144,7 +145,6 @@ impl FromStr for MerchantPage {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         match s {
-            "レビュー画面" => Ok(MerchantPage::Review),
             "結果" => Ok(MerchantPage::Result),
             "キャンセル" => Ok(MerchantPage::Cart),
             other => Err(format!("the merchant has no 「{other}」 page")),
