@@ -69,12 +69,12 @@ async fn choose(
     Ok(())
 }
 
-#[when(regex = r"^購入者が末尾 (\d{4}) のカードを選んで「(続行|今すぐ支払う)」を押す$")]
+#[when(expr = r"購入者が末尾 {card} のカードを選んで「{button}」を押す")]
 async fn choose_card(w: &mut ConformanceWorld, card: CardSuffix, button: Submit) -> StepResult {
     Ok(choose(w, None, &card, button).await?)
 }
 
-#[when(regex = r"^購入者が (\d+) 番目のお届け先と末尾 (\d{4}) のカードを選んで「続行」を押す$")]
+#[when(expr = r"購入者が {int} 番目のお届け先と末尾 {card} のカードを選んで「続行」を押す")]
 async fn choose_address_and_card(w: &mut ConformanceWorld, address: usize, card: CardSuffix) -> StepResult {
     ensure!(address > 0, "addresses are counted from 1");
     Ok(choose(w, Some(address), &card, Submit::Continue).await?)
@@ -87,7 +87,7 @@ async fn checkout_as_buyer(w: &mut ConformanceWorld, card: &CardSuffix, button: 
     choose(w, None, card, button).await
 }
 
-#[when(regex = r"^購入者が Amazon Pay でサインインし、末尾 (\d{4}) のカードで「(続行|今すぐ支払う)」を押す$")]
+#[when(expr = r"購入者が Amazon Pay でサインインし、末尾 {card} のカードで「{button}」を押す")]
 async fn buyer_checkout(w: &mut ConformanceWorld, card: CardSuffix, button: Submit) -> StepResult {
     Ok(checkout_as_buyer(w, &card, button).await?)
 }
@@ -106,7 +106,7 @@ async fn back_on_review_same_session(w: &mut ConformanceWorld) -> StepResult {
     Ok(())
 }
 
-#[then(regex = r"^購入者は(結果|キャンセル)ページに戻る$")]
+#[then(expr = r"購入者は{return_page}ページに戻る")]
 async fn back_on_page(w: &mut ConformanceWorld, page: MerchantPage) -> StepResult {
     let id = w.session_id_from_landing(page)?;
     if let Some(known) = &w.session_id {
@@ -116,7 +116,7 @@ async fn back_on_page(w: &mut ConformanceWorld, page: MerchantPage) -> StepResul
     Ok(())
 }
 
-#[when(regex = r"^購入者がレビュー画面で(お届け先|支払い方法)の「変更」を押す$")]
+#[when(expr = r"購入者がレビュー画面で{change}の「変更」を押す")]
 async fn change(w: &mut ConformanceWorld, what: Change) -> StepResult {
     let id = w.session_id()?;
     let landing = w.pages()?.change(what, &id).await?;
@@ -131,7 +131,7 @@ async fn cancel(w: &mut ConformanceWorld) -> StepResult {
     Ok(())
 }
 
-#[then(regex = r"^Amazon Pay の画面に請求額 ¥([\d,]+) が表示されている$")]
+#[then(expr = r"Amazon Pay の画面に請求額 {yen} が表示されている")]
 async fn page_shows_amount(w: &mut ConformanceWorld, amount: Yen) -> StepResult {
     let shown = w.pages()?.shown(Shown::Amount).await.context("the page shows no amount")?;
     let shown: Yen = shown.parse().map_err(|e: String| anyhow!(e))?;
@@ -194,20 +194,18 @@ async fn checked_out(w: &mut ConformanceWorld, card: &CardSuffix, intent: Paymen
     complete(w, Attempt::Must, None).await
 }
 
-#[given(
-    regex = r"^購入者が末尾 (\d{4}) のカードで ¥([\d,]+) の注文を確定し、出品者が支払い意図「(\w+)」で完了済みである$"
-)]
+#[given(expr = r"購入者が末尾 {card} のカードで {yen} の注文を確定し、出品者が支払い意図「{intent}」で完了済みである")]
 async fn order_completed(w: &mut ConformanceWorld, card: CardSuffix, amount: Yen, intent: PaymentIntent) -> StepResult {
     w.cart = Cart { amount: Some(amount.price()), ..Cart::default() };
     Ok(checked_out(w, &card, intent).await?)
 }
 
-#[given(regex = r"^購入者が末尾 (\d{4}) のカードでチェックアウトを終え、出品者が支払い意図「(\w+)」で完了済みである$")]
+#[given(expr = r"購入者が末尾 {card} のカードでチェックアウトを終え、出品者が支払い意図「{intent}」で完了済みである")]
 async fn cart_completed(w: &mut ConformanceWorld, card: CardSuffix, intent: PaymentIntent) -> StepResult {
     Ok(checked_out(w, &card, intent).await?)
 }
 
-#[given(regex = r"^購入者がサインインして末尾 (\d{4}) のカードを選び、レビュー画面に戻っている$")]
+#[given(expr = r"購入者がサインインして末尾 {card} のカードを選び、レビュー画面に戻っている")]
 async fn on_review(w: &mut ConformanceWorld, card: CardSuffix) -> StepResult {
     checkout_as_buyer(w, &card, Submit::Continue).await?;
     w.session_id = Some(w.session_id_from_landing(MerchantPage::Review)?);

@@ -33,23 +33,23 @@ async fn create_charge(
     Ok(())
 }
 
-#[when(regex = r"^出品者が ¥([\d,]+) のチャージを作成(する|しようとする)$")]
+#[when(expr = r"出品者が {yen} のチャージを作成{attempt}")]
 async fn merchant_charges(w: &mut ConformanceWorld, amount: Yen, attempt: Attempt) -> StepResult {
     Ok(create_charge(w, attempt, amount, false, None).await?)
 }
 
-#[when(regex = r"^出品者が ¥([\d,]+) のチャージを即時売上請求で作成(する|しようとする)$")]
+#[when(expr = r"出品者が {yen} のチャージを即時売上請求で作成{attempt}")]
 async fn merchant_charges_and_captures(w: &mut ConformanceWorld, amount: Yen, attempt: Attempt) -> StepResult {
     Ok(create_charge(w, attempt, amount, true, None).await?)
 }
 
 /// The sandbox's simulation codes are named after the reason code they produce.
-#[when(regex = r"^出品者がシミュレーション「(\w+)」で ¥([\d,]+) のチャージを作成しようとする$")]
+#[when(expr = r"出品者がシミュレーション「{reason}」で {yen} のチャージを作成しようとする")]
 async fn merchant_charges_simulated(w: &mut ConformanceWorld, code: ReasonCode, amount: Yen) -> StepResult {
     Ok(create_charge(w, Attempt::Try, amount, false, Some(&code)).await?)
 }
 
-#[when(regex = r"^出品者が ¥([\d,]+) のチャージを (\d+) 回作成する$")]
+#[when(expr = r"出品者が {yen} のチャージを {int} 回作成する")]
 async fn merchant_charges_repeatedly(w: &mut ConformanceWorld, amount: Yen, times: usize) -> StepResult {
     for _ in 0..times {
         create_charge(w, Attempt::Must, amount, false, None).await?;
@@ -69,17 +69,17 @@ async fn capture(w: &mut ConformanceWorld, attempt: Attempt, amount: Option<Yen>
     Ok(())
 }
 
-#[when(regex = r"^出品者がチャージを売上請求(する|しようとする)$")]
+#[when(expr = r"出品者がチャージを売上請求{attempt}")]
 async fn merchant_captures(w: &mut ConformanceWorld, attempt: Attempt) -> StepResult {
     Ok(capture(w, attempt, None).await?)
 }
 
-#[when(regex = r"^出品者がチャージの ¥([\d,]+) を売上請求する$")]
+#[when(expr = r"出品者がチャージの {yen} を売上請求する")]
 async fn merchant_captures_part(w: &mut ConformanceWorld, amount: Yen) -> StepResult {
     Ok(capture(w, Attempt::Must, Some(amount)).await?)
 }
 
-#[when(regex = r"^出品者がチャージを取り消(す|そうとする)$")]
+#[when(expr = r"出品者がチャージを取り消{attempt}")]
 async fn merchant_cancels(w: &mut ConformanceWorld, attempt: Attempt) -> StepResult {
     let id = w.charge_id(None)?;
     let request = CancelChargeRequest { cancellation_reason: Some("注文取消".into()) };
@@ -142,7 +142,7 @@ async fn charge_state_holds(
     expect_status("Charge", &charge.status_details, state, &reason)
 }
 
-#[then(regex = r"^チャージは「(\w+)」で、金額は ¥([\d,]+) である$")]
+#[then(expr = r"チャージは「{charge_state}」で、金額は {yen} である")]
 async fn charge_state_and_amount(w: &mut ConformanceWorld, state: ChargeState, amount: Yen) -> StepResult {
     Ok(w.eventually(move |w| Box::pin(charge_state_and_amount_holds(w, state, amount))).await?)
 }
@@ -163,7 +163,7 @@ async fn charge_state_and_amount_holds(
     Ok(())
 }
 
-#[then(regex = r"^チャージの(売上請求額|返金済み額)は ¥([\d,]+) である$")]
+#[then(expr = r"チャージの{charge_amount}は {yen} である")]
 async fn charge_amounts(w: &mut ConformanceWorld, which: ChargeAmount, amount: Yen) -> StepResult {
     Ok(w.eventually(move |w| Box::pin(charge_amounts_holds(w, which, amount))).await?)
 }

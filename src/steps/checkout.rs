@@ -40,17 +40,17 @@ async fn merchant_registered(w: &mut ConformanceWorld) -> StepResult {
 
 // ── the cart ─────────────────────────────────────────────────────────────────────────────────
 
-#[given(regex = r"^カートに ¥([\d,]+) の商品がある$")]
+#[given(expr = r"カートに {yen} の商品がある")]
 async fn cart_goods(w: &mut ConformanceWorld, amount: Yen) {
     w.cart = Cart { amount: Some(amount.price()), ..Cart::default() };
 }
 
-#[given(regex = r"^カートに ¥([\d,]+) のデジタル商品 \(配送なし\) がある$")]
+#[given(expr = r"カートに {yen} のデジタル商品 \(配送なし\) がある")]
 async fn cart_digital(w: &mut ConformanceWorld, amount: Yen) {
     w.cart = Cart { amount: Some(amount.price()), product_type: ProductType::PayOnly, ..Cart::default() };
 }
 
-#[given(regex = r"^カートに月額 ¥([\d,]+) の定期購入の商品がある$")]
+#[given(expr = r"カートに月額 {yen} の定期購入の商品がある")]
 async fn cart_recurring(w: &mut ConformanceWorld, amount: Yen) {
     w.cart = Cart {
         amount: Some(amount.price()),
@@ -84,7 +84,7 @@ async fn extend_expiration(w: &mut ConformanceWorld) {
     w.cart.extend_expiration = true;
 }
 
-#[given(regex = r"^出品者は「今すぐ支払う」ボタンを表示する \(支払い意図「(\w+)」\)$")]
+#[given(expr = r"出品者は「今すぐ支払う」ボタンを表示する \(支払い意図「{intent}」\)")]
 async fn apb_button(w: &mut ConformanceWorld, intent: PaymentIntent) {
     w.cart.apb_intent = Some(intent);
 }
@@ -198,12 +198,12 @@ pub(super) async fn confirm_amount(w: &mut ConformanceWorld, intent: PaymentInte
     update(w, Some(payment)).await
 }
 
-#[when(regex = r"^出品者が支払い意図「(\w+)」で金額を確定する$")]
+#[when(expr = r"出品者が支払い意図「{intent}」で金額を確定する")]
 async fn merchant_confirms(w: &mut ConformanceWorld, intent: PaymentIntent) -> StepResult {
     Ok(confirm_amount(w, intent).await?)
 }
 
-#[when(regex = r"^出品者が注文額 ¥([\d,]+) のうち ¥([\d,]+) を今回のオーソリ額として確定する$")]
+#[when(expr = r"出品者が注文額 {yen} のうち {yen} を今回のオーソリ額として確定する")]
 async fn merchant_confirms_part(w: &mut ConformanceWorld, total: Yen, now: Yen) -> StepResult {
     let payment = PaymentDetails {
         payment_intent: Some(PaymentIntent::Authorize),
@@ -251,12 +251,12 @@ pub(super) async fn complete(w: &mut ConformanceWorld, attempt: Attempt, amount:
     Ok(())
 }
 
-#[when(regex = r"^出品者がチェックアウトセッションを完了(する|しようとする)$")]
+#[when(expr = r"出品者がチェックアウトセッションを完了{attempt}")]
 async fn merchant_completes(w: &mut ConformanceWorld, attempt: Attempt) -> StepResult {
     Ok(complete(w, attempt, None).await?)
 }
 
-#[when(regex = r"^出品者が ¥([\d,]+) でチェックアウトセッションを完了しようとする$")]
+#[when(expr = r"出品者が {yen} でチェックアウトセッションを完了しようとする")]
 async fn merchant_completes_with(w: &mut ConformanceWorld, amount: Yen) -> StepResult {
     Ok(complete(w, Attempt::Try, Some(amount)).await?)
 }
@@ -343,7 +343,7 @@ async fn session_amount_unset(w: &mut ConformanceWorld) -> StepResult {
     Ok(())
 }
 
-#[then(regex = r"^エラー「(\w+)」\(HTTP (\d{3})\) になる$")]
+#[then(expr = r"エラー「{reason}」\(HTTP {int}\) になる")]
 async fn error_is(w: &mut ConformanceWorld, reason: ReasonCode, status: u16) -> StepResult {
     let error = w.last_error()?;
     ensure!(

@@ -16,7 +16,7 @@ use crate::signing::Algorithm;
 
 pub(super) const VOCABULARY: Vocabulary = Vocabulary { file: file!(), needs: Declared::Always(Need::OwnClient) };
 
-#[given(regex = r"^出品者は署名方式「([A-Z0-9-]+)」で Amazon Pay に登録済みである$")]
+#[given(expr = r"出品者は署名方式「{algorithm}」で Amazon Pay に登録済みである")]
 async fn merchant_registered_with(w: &mut ConformanceWorld, algorithm: Algorithm) -> StepResult {
     Ok(w.register_merchant(algorithm).await?)
 }
@@ -106,7 +106,7 @@ fn bad_update_body(input: BadInput) -> Vec<u8> {
     .into_bytes()
 }
 
-#[when(regex = r"^出品者が「(.+)」でチェックアウトセッションを更新しようとする$")]
+#[when(expr = r"出品者が「{bad_input}」でチェックアウトセッションを更新しようとする")]
 async fn merchant_sends_bad_update(w: &mut ConformanceWorld, input: BadInput) -> StepResult {
     let id = w.session_id()?;
     let raw = w.own_client()?.call(Operation::UpdateCheckoutSession, Some(&id), Some(bad_update_body(input))).await?;

@@ -1,16 +1,22 @@
 //! The typed values a step's captures become, parsed once where cucumber matches the step, so no
 //! step body compares Japanese text: amounts, attempts, API enum values, reason codes, the pages
 //! and buttons the buyer meets, durations and the named bad inputs.
+//!
+//! Each is a cucumber parameter type: its regex is declared once, here, and steps written as
+//! cucumber expressions name it (`出品者が {yen} のチャージを作成{attempt}`). Steps with optional
+//! parts (`(?:、理由は「…」)?`) stay regexes and take the same types through `FromStr`.
 
 use std::fmt;
 use std::str::FromStr;
 
-use crate::buyer::{Change, Submit};
+use crate::buyer::{CardSuffix, Change, Submit};
 use crate::model::{ChargePermissionState, ChargeState, CheckoutSessionState, PaymentIntent, RefundState};
+use crate::signing::Algorithm;
 
 /// An amount in yen as written in the features: `¥10,000`, `10,000` or `100.5` (JPY has no
 /// decimals, but a page may show one and K-3 must be able to send one).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, cucumber::Parameter)]
+#[param(regex = r"¥[\d,]+", name = "yen")]
 pub struct Yen(pub rust_decimal::Decimal);
 
 impl FromStr for Yen {
@@ -35,7 +41,8 @@ impl Yen {
 
 /// `する` / `す` (must succeed) or `しようとする` / `そうとする` (may fail; the error is kept for
 /// the next `エラー「…」` step).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, cucumber::Parameter)]
+#[param(regex = r"しようとする|そうとする|する|す", name = "attempt")]
 pub enum Attempt {
     Must,
     Try,
@@ -68,7 +75,8 @@ impl<T: FromStr> FromStr for Optional<T> {
 }
 
 /// A `reasonCode` the API returns (`AmountMismatch`, `HardDeclined`, …).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, cucumber::Parameter)]
+#[param(regex = r"\w+", name = "reason")]
 pub struct ReasonCode(pub String);
 
 impl FromStr for ReasonCode {
@@ -118,9 +126,31 @@ macro_rules! api_values {
 
 api_values!(PaymentIntent, CheckoutSessionState, ChargeState, ChargePermissionState, RefundState);
 
+/// Parameter types for what other modules define (the API's enums, the signing algorithm, the
+/// buyer's choices): implemented here, where the steps' syntax lives, rather than derived there.
+macro_rules! parameters {
+    ($($ty:ty => $name:literal, $regex:literal;)+) => {$(
+        impl cucumber::Parameter for $ty {
+            const REGEX: &'static str = $regex;
+            const NAME: &'static str = $name;
+        }
+    )+};
+}
+
+parameters! {
+    PaymentIntent => "intent", r"\w+";
+    ChargeState => "charge_state", r"\w+";
+    RefundState => "refund_state", r"\w+";
+    Algorithm => "algorithm", r"[A-Z0-9-]+";
+    CardSuffix => "card", r"\d{4}";
+    Change => "change", "お届け先|支払い方法";
+    Submit => "button", "続行|今すぐ支払う";
+}
+
 /// The merchant's pages the buyer returns to; a step names the result and the cancel page
 /// (結果 / キャンセル).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, cucumber::Parameter)]
+#[param(regex = r"結果|キャンセル", name = "return_page")]
 pub enum MerchantPage {
     /// `checkoutReviewReturnUrl`.
     Review,
@@ -175,7 +205,8 @@ impl FromStr for Submit {
 }
 
 /// The amounts a charge accumulates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, cucumber::Parameter)]
+#[param(regex = r"売上請求額|返金済み額", name = "charge_amount")]
 pub enum ChargeAmount {
     /// 売上請求額 (`captureAmount`).
     Captured,
@@ -195,7 +226,8 @@ impl FromStr for ChargeAmount {
 }
 
 /// Which of the scenario's refunds a step means.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, cucumber::Parameter)]
+#[param(regex = r"すべての返金|返金", name = "refunds")]
 pub enum Refunds {
     /// 返金: the latest.
     Latest,
@@ -248,7 +280,8 @@ impl Elapsed {
 }
 
 /// The bodies a careless integration sends (K-3), by the names the feature gives them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, cucumber::Parameter)]
+#[param(regex = r".+", name = "bad_input")]
 pub enum BadInput {
     /// 円の小数を含む金額 ¥100.5
     FractionalYen,

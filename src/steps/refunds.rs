@@ -10,7 +10,7 @@ use crate::model::*;
 /// Any merchant can do what these steps ask, on any target.
 pub(super) const VOCABULARY: Vocabulary = Vocabulary { file: file!(), needs: Declared::Nothing };
 
-#[when(regex = r"^出品者が ¥([\d,]+) を返金(する|しようとする)$")]
+#[when(expr = r"出品者が {yen} を返金{attempt}")]
 async fn merchant_refunds(w: &mut ConformanceWorld, amount: Yen, attempt: Attempt) -> StepResult {
     let request = CreateRefundRequest {
         charge_id: Some(w.charge_id(None)?),
@@ -30,7 +30,7 @@ async fn refund_state(w: &mut ConformanceWorld, id: &str) -> anyhow::Result<Refu
     Ok(refund.status_details.state)
 }
 
-#[then(regex = r"^(返金|すべての返金)は「(\w+)」である$")]
+#[then(expr = r"{refunds}は「{refund_state}」である")]
 async fn refunds_are(w: &mut ConformanceWorld, which: Refunds, state: RefundState) -> StepResult {
     Ok(w.eventually(move |w| Box::pin(refunds_are_holds(w, which, state))).await?)
 }
