@@ -86,26 +86,21 @@ pub struct Recording {
     /// The attribute that labels what a page shows; each labelled element's text is recorded
     /// under its label.
     pub label: &'static str,
-    /// Labels whose text names the buyer or an address: masked.
-    pub masked: &'static [&'static str],
     /// Labels of hints for people (the emulator's list of test accounts), not of the order.
     pub skipped: &'static [&'static str],
-    /// What a screenshot must blur: the buyer's personal data.
+    /// The buyer's personal data (name, addresses): blurred in screenshots, masked in texts.
     pub personal_data: &'static str,
 }
 
 /// The emulator's hosted pages and the harness's merchant pages mark both alike.
-pub const RECORDING: Recording = Recording {
-    label: "data-testid",
-    masked: &["buyer-name", "merchant-address"],
-    skipped: &["test-buyers"],
-    personal_data: "[data-pii]",
-};
+pub const RECORDING: Recording =
+    Recording { label: "data-testid", skipped: &["test-buyers"], personal_data: "[data-pii]" };
 
 impl Recording {
-    /// The visible texts of a page by label, masked where they name the buyer or an address.
+    /// The visible texts of a page by label, masked where they are the buyer's personal data.
     pub fn texts(&self, document: &Html) -> Vec<(String, String)> {
         let labelled = Selector::parse(&format!("[{}]", self.label)).expect("an attribute selector");
+        let personal = Selector::parse(self.personal_data).expect("the table's selector is valid CSS");
         document
             .select(&labelled)
             .filter(|e| !matches!(e.value().name(), "input" | "form" | "main"))
@@ -118,7 +113,7 @@ impl Recording {
                 if text.is_empty() {
                     return None;
                 }
-                let text = if self.masked.contains(&label.as_str()) { mask::text(&text) } else { text };
+                let text = if personal.matches(&e) { mask::text(&text) } else { text };
                 Some((label, text))
             })
             .collect()
@@ -257,10 +252,20 @@ mod tests {
 
     #[test]
     fn page_texts_mask_the_buyer_and_keep_the_amount() {
-        let html = r#"<main data-testid="page-choose"><p data-testid="buyer-name">山田 太郎 様</p>
-            <ul data-testid="test-buyers"><li>taro@example.jp</li></ul>
+        let html = r#"<main data-testid="page-choose"><p data-testid="buyer-name" data-pii>山田 太郎 様</p>
+            <ul data-testid="test-buyers" data-pii><li>taro@example.jp</li></ul>
             <p data-testid="amount">¥10000</p><input data-testid="card-1111" name="card" value="0"></main>"#;
         let texts = RECORDING.texts(&Html::parse_document(html));
         assert_eq!(texts, vec![("buyer-name".into(), "山***".into()), ("amount".into(), "¥10000".into())]);
+    }
+
+    /// The merchant's review page shows the buyer's address too (`shop.html`): it is masked like
+    /// the hosted pages' personal data, not only blurred in the screenshot.
+    #[test]
+    fn the_merchant_pages_address_is_masked() {
+        let html = r#"<dd data-testid="shop-address" data-pii>〒153-0064 東京都目黒区 山田 太郎</dd>"#;
+        let texts = RECORDING.texts(&Html::parse_document(html));
+        assert_eq!(texts.len(), 1);
+        assert!(!texts[0].1.contains("目黒区") && !texts[0].1.contains("太郎"), "{texts:?}");
     }
 }
