@@ -4,7 +4,8 @@
 //!
 //! Each is a cucumber parameter type: its regex is declared once, here, and steps written as
 //! cucumber expressions name it (`出品者が {yen} のチャージを作成{attempt}`). Steps with optional
-//! parts (`(?:、理由は「…」)?`) stay regexes and take the same types through `FromStr`.
+//! parts (`(?:、理由は「…」)?`), free text, or a named capture their needs read (the time step)
+//! stay regexes and take the same types through `FromStr`.
 
 use std::fmt;
 use std::str::FromStr;
