@@ -15,6 +15,7 @@ use apay_conformance::operation::Operation;
 use apay_conformance::pacing::Pacer;
 use apay_conformance::runner::target::Target;
 use apay_conformance::signing::{Algorithm, PrivateKey, Signer};
+use apay_conformance::steps::{Need, Needs};
 use serde_json::Value;
 
 const KEY_ID: &str = "SANDBOX-AEXAMPLEVECTORKEY0000000";
@@ -80,6 +81,25 @@ fn the_sandbox_target_sends_where_the_official_sdk_sends() {
         }
     }
     assert!(real_hosts >= 2, "the vectors with Amazon's own hosts (jp, us) were compared");
+}
+
+/// On Amazon's own sandbox (no `--endpoint`), what a scenario needs decides whether it runs: our
+/// own client is the merchant, but the clock cannot move and Amazon's pages are not driven yet.
+#[test]
+fn on_amazons_sandbox_protocol_scenarios_run_and_clock_and_buyer_scenarios_do_not() {
+    let config = config(&[
+        ("AMAZON_PAY_PUBLIC_KEY_ID", KEY_ID),
+        ("AMAZON_PAY_PRIVATE_KEY", &key_path()),
+        ("AMAZON_PAY_STORE_ID", "amzn1.application-oa2-client.x"),
+    ])
+    .unwrap();
+    let target = Target::sandbox(config, None).unwrap();
+    assert_eq!(target.cannot_run(&Needs::new()), None);
+    assert_eq!(target.cannot_run(&Needs::from([Need::OwnClient])), None);
+    let clock = target.cannot_run(&Needs::from([Need::Clock, Need::OwnClient])).unwrap();
+    assert!(clock.contains("clock"), "{clock}");
+    let buyer = target.cannot_run(&Needs::from([Need::Buyer])).unwrap();
+    assert!(buyer.contains("Amazon's own hosted pages"), "{buyer}");
 }
 
 #[test]

@@ -14,6 +14,7 @@ use serde_json::json;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
+use super::pages::Recording;
 use super::{Landing, SeenAt};
 use crate::report::PageSeen;
 
@@ -147,7 +148,7 @@ impl Browser {
         Ok(client)
     }
 
-    /// A session for one scenario; given back to the pool by [`BrowserBuyer::release`].
+    /// A session for one scenario; given back to the pool by [`BrowserDriver::release`].
     async fn session(self: &Arc<Self>) -> anyhow::Result<(Client, OwnedSemaphorePermit)> {
         let permit = self.permits.clone().acquire_owned().await.context("the browser pool is closed")?;
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
@@ -184,11 +185,6 @@ impl Drop for Browser {
     }
 }
 
-/// Blurs every element a page marks as the buyer's personal data (`data-pii`), in the
-/// emulator's hosted pages and the harness's merchant pages alike.
-const BLUR_PERSONAL_DATA: &str =
-    "document.querySelectorAll('[data-pii]').forEach(function (e) { e.style.filter = 'blur(6px)'; });";
-
 /// ChromeDriver's `Page.captureScreenshot` (Chrome DevTools): JPEG keeps each page at tens of KB,
 /// where WebDriver's PNG screenshot is several times larger.
 #[derive(Debug)]
@@ -205,28 +201,27 @@ impl WebDriverCompatibleCommand for JpegScreenshot {
     }
 }
 
-/// One scenario's buyer in a real browser.
-pub struct BrowserBuyer {
+/// One scenario's buyer in a real browser: a driver that takes CSS selectors; what they mean is
+/// for the page objects (`super::pages`).
+pub struct BrowserDriver {
     pool: Arc<Browser>,
     session: Option<(Client, OwnedSemaphorePermit)>,
     /// Amazon Pay's side (the emulator): anything else is the merchant's site.
     amazon: Url,
+    /// How the pages' markup says what to write down for the report, and what to blur.
+    recording: &'static Recording,
     seen: Vec<SeenAt>,
 }
 
-impl std::fmt::Debug for BrowserBuyer {
+impl std::fmt::Debug for BrowserDriver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BrowserBuyer").field("amazon", &self.amazon.as_str()).finish_non_exhaustive()
+        f.debug_struct("BrowserDriver").field("amazon", &self.amazon.as_str()).finish_non_exhaustive()
     }
 }
 
-fn by_testid(id: &str) -> String {
-    format!("[data-testid=\"{id}\"]")
-}
-
-impl BrowserBuyer {
-    pub fn new(pool: Arc<Browser>, amazon: Url) -> Self {
-        BrowserBuyer { pool, session: None, amazon, seen: Vec::new() }
+impl BrowserDriver {
+    pub fn new(pool: Arc<Browser>, amazon: Url, recording: &'static Recording) -> Self {
+        BrowserDriver { pool, session: None, amazon, recording, seen: Vec::new() }
     }
 
     pub fn take_seen(&mut self) -> Vec<SeenAt> {
@@ -282,7 +277,11 @@ impl BrowserBuyer {
         let document = scraper::Html::parse_document(&html);
         let title = client.title().await.unwrap_or_default();
         // Buyer data is blurred before the picture is taken: the report must not show it.
-        let _ = client.execute(BLUR_PERSONAL_DATA, vec![]).await;
+        let blur = format!(
+            "document.querySelectorAll({}).forEach(function (e) {{ e.style.filter = 'blur(6px)'; }});",
+            serde_json::Value::from(self.recording.personal_data)
+        );
+        let _ = client.execute(&blur, vec![]).await;
         let screenshot =
             client.issue_cmd(JpegScreenshot).await.ok().and_then(|v| {
                 v["data"].as_str().filter(|d| !d.is_empty()).map(|d| format!("data:image/jpeg;base64,{d}"))
@@ -292,7 +291,7 @@ impl BrowserBuyer {
             page: PageSeen {
                 url: super::direct::shown_url(&url),
                 title,
-                texts: super::direct::texts(&document),
+                texts: self.recording.texts(&document),
                 screenshot,
             },
         });
@@ -303,63 +302,60 @@ impl BrowserBuyer {
         }
     }
 
-    async fn click(&mut self, testid: &str) -> anyhow::Result<Landing> {
-        let selector = by_testid(testid);
-        self.navigate(|c| async move { c.find(Locator::Css(&selector)).await?.click().await }).await
+    /// Opens a URL and waits for it to load.
+    pub async fn open(&mut self, url: &Url) -> anyhow::Result<Landing> {
+        let url = url.to_string();
+        self.navigate(|c| async move { c.goto(&url).await }).await
     }
 
-    /// Opens the merchant's cart page and clicks the Amazon Pay button `checkout.js` rendered.
-    pub async fn click_button(&mut self, cart: &Url) -> anyhow::Result<Landing> {
-        let cart = cart.to_string();
-        self.navigate(|c| async move { c.goto(&cart).await }).await?;
+    /// Reloads the current page.
+    pub async fn reload(&mut self) -> anyhow::Result<Landing> {
+        self.navigate(|c| async move { c.refresh().await }).await
+    }
+
+    /// Waits until an element matching `css` is on the page (e.g. one a script renders).
+    pub async fn wait_for(&mut self, css: &str) -> anyhow::Result<()> {
         let client = self.client().await?;
         client
             .wait()
             .at_most(PAGE_TIMEOUT)
-            .for_element(Locator::Css(&by_testid("amazon-pay-button")))
+            .for_element(Locator::Css(css))
             .await
-            .context("the cart page shows no Amazon Pay button")?;
-        self.click("amazon-pay-button").await
+            .with_context(|| format!("no `{css}` within {} s", PAGE_TIMEOUT.as_secs()))?;
+        Ok(())
     }
 
-    pub async fn sign_in(&mut self, email: &str, password: &str) -> anyhow::Result<Landing> {
+    /// Types `text` into the input `css`.
+    pub async fn fill(&mut self, css: &str, text: &str) -> anyhow::Result<()> {
         let client = self.client().await?;
-        client.find(Locator::Css(&by_testid("signin-email"))).await?.send_keys(email).await?;
-        client.find(Locator::Css(&by_testid("signin-password"))).await?.send_keys(password).await?;
-        self.click("signin-submit").await
+        client.find(Locator::Css(css)).await.with_context(|| format!("no input `{css}`"))?.send_keys(text).await?;
+        Ok(())
     }
 
-    pub async fn choose_and_submit(&mut self, address: Option<usize>, card: Option<&str>) -> anyhow::Result<Landing> {
+    /// Checks the radio button `css`.
+    pub async fn check(&mut self, css: &str) -> anyhow::Result<()> {
         let client = self.client().await?;
-        if let Some(a) = address {
-            client.find(Locator::Css(&by_testid(&format!("address-{a}")))).await?.click().await?;
-        }
-        if let Some(c) = card {
-            client.find(Locator::Css(&by_testid(&format!("card-{c}")))).await?.click().await?;
-        }
-        let submit = if self.sees("pay-now").await { "pay-now" } else { "continue" };
-        self.click(submit).await
+        client.find(Locator::Css(css)).await.with_context(|| format!("no choice `{css}`"))?.click().await?;
+        Ok(())
     }
 
-    pub async fn follow_link(&mut self, testid: &str) -> anyhow::Result<Landing> {
-        self.click(testid).await
+    /// Clicks `css` and waits for the page it leads to.
+    pub async fn click(&mut self, css: &str) -> anyhow::Result<Landing> {
+        let css = css.to_owned();
+        self.navigate(|c| async move { c.find(Locator::Css(&css)).await?.click().await }).await
     }
 
-    /// Reloads the current page (the merchant's review page shows what Update set) and clicks.
-    pub async fn reload_and_click(&mut self, testid: &str) -> anyhow::Result<Landing> {
-        self.navigate(|c| async move { c.refresh().await }).await?;
-        self.click(testid).await
-    }
-
-    pub async fn text(&mut self, testid: &str) -> Option<String> {
+    /// The visible text of `css`, whitespace collapsed.
+    pub async fn text(&mut self, css: &str) -> Option<String> {
         let client = self.client().await.ok()?;
-        let text = client.find(Locator::Css(&by_testid(testid))).await.ok()?.text().await.ok()?;
+        let text = client.find(Locator::Css(css)).await.ok()?.text().await.ok()?;
         Some(text.split_whitespace().collect::<Vec<_>>().join(" "))
     }
 
-    pub async fn sees(&mut self, testid: &str) -> bool {
+    /// Whether the current page has an element matching `css`.
+    pub async fn sees(&mut self, css: &str) -> bool {
         match self.client().await {
-            Ok(client) => client.find(Locator::Css(&by_testid(testid))).await.is_ok(),
+            Ok(client) => client.find(Locator::Css(css)).await.is_ok(),
             Err(_) => false,
         }
     }

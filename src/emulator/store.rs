@@ -86,9 +86,7 @@ impl Store {
     pub fn render(&self, object: &Object, redirect_base: &str, now: DateTime<Utc>) -> Option<Value> {
         Some(match object {
             Object::Session(id) => json_of(&self.records.sessions.get(id)?.to_model(redirect_base)),
-            Object::Permission(id) => {
-                json_of(&self.records.permissions.get(id)?.to_model(&self.charges_of(id), now))
-            }
+            Object::Permission(id) => json_of(&self.records.permissions.get(id)?.to_model(&self.charges_of(id), now)),
             Object::Charge(id) => {
                 let refunds = self.records.refunds.values().filter(|r| &r.charge_id == id);
                 json_of(&self.records.charges.get(id)?.to_model(RefundRecord::total(refunds, true)))

@@ -17,9 +17,20 @@ fn millis(from: SystemTime, to: Option<SystemTime>) -> u64 {
 }
 
 /// An exchange as the report shows it: buyer data masked in both bodies.
+/// The merchant's key id in `authorization` is masked as the report header masks it.
 pub fn exchange(mut exchange: Exchange) -> Exchange {
     for body in [&mut exchange.request, &mut exchange.response].into_iter().flatten() {
         mask::scrub(body);
+    }
+    if let Some(auth) = exchange.request_headers.get_mut("authorization") {
+        *auth = auth
+            .split(", ")
+            .map(|part| match part.split_once("PublicKeyId=") {
+                Some((before, id)) => format!("{before}PublicKeyId={}", crate::config::mask(id)),
+                None => part.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
     }
     exchange
 }

@@ -174,9 +174,9 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
                 if !tags.as_ref().is_none_or(|t| t.eval(all_tags.iter())) {
                     return false;
                 }
-                let steps = feature.background.iter().flat_map(|b| &b.steps).chain(&scenario.steps);
-                let uses_buyer = steps.clone().any(|s| s.value.contains("購入者"));
-                match filter_target.cannot_run(&all_tags, uses_buyer) {
+                // What the scenario needs comes from the step definitions it uses.
+                let needs = crate::steps::StepNeeds::shared().of_scenario(feature, rule, scenario);
+                match filter_target.cannot_run(&needs) {
                     None => true,
                     Some(reason) => {
                         let record =

@@ -20,19 +20,13 @@ use crate::buyer::shop::Shop;
 use crate::client::{Client, ClientOptions};
 use crate::config::{Config, ConfigError, STORE_ID as STORE_ID_KEY, TEST_BUYER_EMAIL};
 use crate::evidence::{Event, Exchange};
+use crate::merchant::OwnMerchant;
 use crate::pacing::Pacer;
 use crate::signing::{Algorithm, PrivateKey, Signer};
+use crate::steps::{Need, Needs};
 
 /// The emulator's store id; any value works there, this one has the documented shape.
 pub const STORE_ID: &str = "amzn1.application-oa2-client.emulator0000000000000000";
-
-/// A merchant for one scenario.
-#[derive(Clone, Debug)]
-pub struct Merchant {
-    pub public_key_id: String,
-    pub store_id: String,
-    pub client: Client,
-}
 
 /// Who the merchant is.
 enum Identity {
@@ -124,20 +118,29 @@ impl Target {
         matches!(self.identity, Identity::Account { .. })
     }
 
-    /// Why a scenario cannot run here, if it cannot. `tags` without `@`; `uses_buyer` when a step
-    /// has the buyer act.
-    pub fn cannot_run(&self, tags: &[String], uses_buyer: bool) -> Option<&'static str> {
-        let tagged = |t: &str| tags.iter().any(|x| x.trim_start_matches('@') == t);
-        if !self.is_sandbox() {
-            return None;
+    /// Whether scenarios can move time (the emulator's control API); on the sandbox time is real.
+    pub fn has_clock(&self) -> bool {
+        matches!(self.identity, Identity::Tenants { .. })
+    }
+
+    /// Whether this target (with the merchant and buyer it sets up) gives a scenario `need`, and
+    /// if not, why not.
+    pub fn provides(&self, need: Need) -> Result<(), &'static str> {
+        match need {
+            Need::Clock if !self.has_clock() => {
+                Err("needs the emulator's clock (more time passes than a real-time run can wait): time cannot be moved on the sandbox")
+            }
+            Need::Buyer if self.hosted.is_none() => {
+                Err("the buyer's part on Amazon's own hosted pages is not automated yet")
+            }
+            // Every target's merchant is our own client (`new_merchant`).
+            Need::Clock | Need::Buyer | Need::OwnClient => Ok(()),
         }
-        if tagged("clock") || tagged("emulator-only") {
-            return Some("needs the emulator's clock (@clock): time cannot be moved on the sandbox");
-        }
-        if uses_buyer && self.hosted.is_none() {
-            return Some("the buyer's part on Amazon's own hosted pages is not automated yet");
-        }
-        None
+    }
+
+    /// Why a scenario with these needs cannot run here, if it cannot: the first need not provided.
+    pub fn cannot_run(&self, needs: &Needs) -> Option<&'static str> {
+        needs.iter().find_map(|need| self.provides(*need).err())
     }
 
     async fn control(&self, path: &str, body: serde_json::Value) -> anyhow::Result<serde_json::Value> {
@@ -162,7 +165,7 @@ impl Target {
 
     /// This scenario's merchant, signing with `algorithm`: a new tenant on the emulator, the
     /// configured account on the sandbox.
-    pub async fn new_merchant(&self, algorithm: Algorithm) -> anyhow::Result<Merchant> {
+    pub async fn new_merchant(&self, algorithm: Algorithm) -> anyhow::Result<OwnMerchant> {
         match &self.identity {
             Identity::Tenants { key_pem, public_pem, .. } => {
                 let public_key_id = format!("SANDBOX-{}", uuid::Uuid::new_v4().simple().to_string().to_uppercase());
@@ -178,7 +181,7 @@ impl Target {
                     retry_base_delay: Duration::from_millis(20),
                     ..ClientOptions::default()
                 };
-                Ok(Merchant { public_key_id, store_id: STORE_ID.to_owned(), client: Client::new(signer, options)? })
+                Ok(OwnMerchant { store_id: STORE_ID.to_owned(), client: Client::new(signer, options)? })
             }
             Identity::Account { config, private_key, store_id, pacer } => {
                 let id = config.public_key_id.as_ref().map(|s| s.value.clone()).unwrap_or_default();
@@ -189,7 +192,7 @@ impl Target {
                     pacer: Some(pacer.clone()),
                     ..ClientOptions::default()
                 };
-                Ok(Merchant { public_key_id: id, store_id: store_id.clone(), client: Client::new(signer, options)? })
+                Ok(OwnMerchant { store_id: store_id.clone(), client: Client::new(signer, options)? })
             }
         }
     }

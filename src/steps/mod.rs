@@ -1,7 +1,10 @@
-//! The cucumber World and the step definitions, grouped by vocabulary as in the documentation:
-//! [`checkout`] (cart, button, buyer, review, Update/Complete), [`charges`] (charges, capture,
-//! cancel, the charge permission), [`refunds`], [`protocol`] (signatures, idempotency, bad input)
-//! and [`time`]. Steps speak Japanese business facts; API details live here.
+//! The cucumber World and the step definitions, grouped by vocabulary — and so by what they
+//! need of the roles (see [`needs`]): [`checkout`] (the merchant's side of checkout: cart,
+//! button payload, review, Update/Complete, errors), [`buyer`] (the buyer on the hosted pages),
+//! [`charges`] (charges, capture, cancel, the charge permission), [`refunds`], [`own_client`]
+//! (signatures, idempotency, bad input: our own client's powers) and [`time`]. Steps speak
+//! Japanese business facts, with their captures typed in [`params`], and talk only to the roles:
+//! the [`crate::merchant::Merchant`] and the buyer's [`crate::buyer::HostedPages`].
 //!
 //! An action step must succeed unless its text says the merchant *tries* (`…しようとする`), in
 //! which case the error is kept for a following `エラー「…」(HTTP …) になる` step.
@@ -23,17 +26,20 @@ macro_rules! bail {
     };
 }
 
+mod buyer;
 mod charges;
 mod checkout;
-mod protocol;
+mod needs;
+mod own_client;
+pub mod params;
 mod refunds;
 mod time;
 mod world;
 
+pub use needs::{Need, Needs, StepNeeds};
 pub use world::{ConformanceWorld, Evidence};
 
 use std::fmt;
-use std::str::FromStr;
 
 /// What a step returns: a failure's message shows the whole cause chain.
 pub type StepResult = Result<(), StepFailure>;
@@ -49,44 +55,5 @@ impl<E: Into<anyhow::Error>> From<E> for StepFailure {
 impl fmt::Display for StepFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:#}", self.0)
-    }
-}
-
-/// An amount in yen as written in the features: `¥10,000`, `10,000` or `100.5` (JPY has no
-/// decimals, but K-3 must be able to send one).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Yen(pub rust_decimal::Decimal);
-
-impl FromStr for Yen {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let digits: String = s.trim().trim_start_matches('¥').chars().filter(|c| *c != ',').collect();
-        digits.parse().map(Yen).map_err(|e| format!("`{s}` is not an amount in yen: {e}"))
-    }
-}
-
-impl fmt::Display for Yen {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "¥{}", self.0)
-    }
-}
-
-impl Yen {
-    pub fn price(self) -> crate::model::Price {
-        crate::model::Price { amount: crate::model::Amount(self.0), currency_code: "JPY".into() }
-    }
-}
-
-/// `する` (must succeed) or `しようとする` / `そうとする` (may fail; the error is kept).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Attempt {
-    Must,
-    Try,
-}
-
-impl FromStr for Attempt {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Ok(if s.contains("うとする") { Attempt::Try } else { Attempt::Must })
     }
 }

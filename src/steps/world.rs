@@ -1,5 +1,6 @@
-//! One World per scenario: the merchant (a fresh tenant), the buyer, and what the scenario has
-//! created so far. Every API call goes through the recording client, so the report can show it.
+//! One World per scenario: the merchant (a fresh tenant) and the buyer's hosted pages — the
+//! roles the steps speak to — and what the scenario has created so far. Our own merchant client
+//! records every call, so the report can show it.
 
 use std::io::Write as _;
 use std::sync::Arc;
@@ -7,14 +8,15 @@ use std::sync::Arc;
 use anyhow::{anyhow, Context as _};
 use url::Url;
 
-use super::Attempt;
-use crate::buyer::browser::BrowserBuyer;
-use crate::buyer::direct::DirectBuyer;
-use crate::buyer::{Buyer, Landing, SeenAt};
+use super::params::{Attempt, Elapsed, MerchantPage};
+use super::Need;
+use crate::buyer::pages::EmulatorPages;
+use crate::buyer::{ButtonClick, HostedPages, Landing, SeenAt};
 use crate::client::{ApiError, CallLog, Client, ClientError, Reply};
 use crate::evidence::{Event, Exchange};
+use crate::merchant::Merchant;
 use crate::model::*;
-use crate::runner::target::{Merchant, Target};
+use crate::runner::target::Target;
 use crate::signing::Algorithm;
 
 /// What the merchant is selling and how (set by the `前提` steps, used to build the button's payload).
@@ -63,8 +65,8 @@ pub struct ConformanceWorld {
     /// `01_onetime.feature:12`, for progress lines printed while the scenario runs; `None` with
     /// `--quiet`.
     label: Option<String>,
-    merchant: Option<Merchant>,
-    buyer: Option<Buyer>,
+    merchant: Option<Box<dyn Merchant>>,
+    pages: Option<Box<dyn HostedPages>>,
     /// The merchant's site: its review, result and cancel pages.
     merchant_site: Option<Url>,
     log: CallLog,
@@ -78,7 +80,7 @@ pub struct ConformanceWorld {
     pub refunds: Vec<String>,
     pub outcome: Option<Outcome>,
     /// On the sandbox, how long the last 「…が経過する」 asked to wait: the next check waits for it.
-    pub wait: Option<std::time::Duration>,
+    wait: Option<std::time::Duration>,
     /// The idempotency key and body of the last Create Checkout Session, for replays (K-2).
     pub sent: Option<(String, CreateCheckoutSessionRequest)>,
 }
@@ -95,15 +97,15 @@ impl ConformanceWorld {
         Evidence {
             exchanges: self.log.take(),
             events: None,
-            pages: self.buyer.as_mut().map(Buyer::take_seen).unwrap_or_default(),
+            pages: self.pages.as_mut().map(|p| p.take_seen()).unwrap_or_default(),
         }
     }
 
     /// Called by the runner after the last step: the browser session goes back to the pool and
     /// the merchant's store closes.
     pub async fn finish(&mut self) {
-        if let Some(buyer) = self.buyer.as_mut() {
-            buyer.release().await;
+        if let Some(pages) = self.pages.as_mut() {
+            pages.release().await;
         }
         if let (Some(target), Some(site)) = (&self.target, &self.merchant_site) {
             if let Some((_, shop)) = &target.browser {
@@ -112,52 +114,91 @@ impl ConformanceWorld {
         }
     }
 
-    /// The public key id of the scenario's merchant, once registered.
+    /// The public key id of the scenario's merchant, once registered: the emulator keeps its
+    /// record of the scenario under it.
     pub fn merchant_key_id(&self) -> Option<String> {
-        self.merchant.as_ref().map(|m| m.public_key_id.clone())
+        self.merchant.as_ref().map(|m| m.public_key_id().to_owned())
     }
 
-    pub fn target(&self) -> anyhow::Result<&Arc<Target>> {
+    fn target(&self) -> anyhow::Result<&Arc<Target>> {
         self.target.as_ref().ok_or_else(|| anyhow!("the runner attached no target"))
     }
 
-    /// Registers this scenario's merchant (its own emulator tenant).
+    /// Registers this scenario's merchant (its own emulator tenant) and opens its pages for the
+    /// buyer.
     pub async fn register_merchant(&mut self, algorithm: Algorithm) -> anyhow::Result<()> {
         let target = self.target()?.clone();
-        let merchant = target.new_merchant(algorithm).await?;
+        let mut merchant = target.new_merchant(algorithm).await?;
+        merchant.client = merchant.client.recording(self.log.clone());
         // Amazon's own pages (no emulator): the buyer steps of such a scenario are not run.
         let hosted = target.hosted.clone().unwrap_or_else(|| target.endpoint.clone());
-        let (buyer, site) = match &target.browser {
+        let (pages, site) = match &target.browser {
             Some((pool, shop)) => {
-                (Buyer::Browser(BrowserBuyer::new(pool.clone(), hosted)), shop.open_store(merchant.client.clone()))
+                (EmulatorPages::browser(pool.clone(), hosted), shop.open_store(merchant.client.clone()))
             }
-            None => (Buyer::Direct(DirectBuyer::new(hosted)?), target.merchant_site.clone()),
+            None => (EmulatorPages::direct(hosted)?, target.merchant_site.clone()),
         };
-        self.buyer = Some(buyer);
+        self.pages = Some(Box::new(pages));
         self.merchant_site = Some(site);
-        self.merchant = Some(merchant);
+        self.merchant = Some(Box::new(merchant));
         Ok(())
     }
 
-    /// A page of the merchant's site, e.g. `checkout/review`.
-    pub fn merchant_url(&self, path: &str) -> anyhow::Result<Url> {
+    /// A page of the merchant's site.
+    pub fn merchant_url(&self, page: MerchantPage) -> anyhow::Result<Url> {
         let site = self.merchant_site.as_ref().ok_or_else(|| anyhow!("no merchant yet"))?;
-        Ok(site.join(path)?)
+        Ok(site.join(page.path())?)
     }
 
-    pub fn merchant(&self) -> anyhow::Result<&Merchant> {
+    pub fn merchant(&self) -> anyhow::Result<&dyn Merchant> {
         self.merchant
-            .as_ref()
+            .as_deref()
             .ok_or_else(|| anyhow!("no merchant yet: start with 「出品者は Amazon Pay に登録済みである」"))
     }
 
-    /// The merchant's recording client.
-    pub fn client(&self) -> anyhow::Result<Client> {
-        Ok(self.merchant()?.client.recording(self.log.clone()))
+    /// Our own client, for what only it can do; steps that use it declare [`Need::OwnClient`].
+    pub fn own_client(&self) -> anyhow::Result<&Client> {
+        self.merchant()?
+            .own_client()
+            .ok_or_else(|| anyhow!("this step needs {}, but the scenario's merchant is a foreign one", Need::OwnClient))
     }
 
-    pub fn buyer(&mut self) -> anyhow::Result<&mut Buyer> {
-        self.buyer.as_mut().ok_or_else(|| anyhow!("no buyer yet: the merchant must be registered first"))
+    /// The buyer's hosted pages.
+    pub fn pages(&mut self) -> anyhow::Result<&mut (dyn HostedPages + 'static)> {
+        self.pages.as_deref_mut().ok_or_else(|| anyhow!("no buyer yet: the merchant must be registered first"))
+    }
+
+    /// Puts the merchant's signed button on its cart page (the browser buyer's shop shows it).
+    pub fn show_button(&self, button: &ButtonClick, amount: Option<&Price>) -> anyhow::Result<()> {
+        if let (Some((_, shop)), Some(site)) = (&self.target()?.browser, &self.merchant_site) {
+            shop.set_button(site, button.clone(), amount.map(|p| p.amount.to_string()));
+        }
+        Ok(())
+    }
+
+    /// The test buyer's e-mail and password.
+    pub fn test_buyer(&self) -> anyhow::Result<(String, String)> {
+        self.target()?.test_buyer()
+    }
+
+    /// Lets time pass: the emulator's clock moves at once; where time is real (the sandbox),
+    /// the next check waits for it (see [`Self::eventually`]).
+    pub async fn let_time_pass(&mut self, elapsed: Elapsed) -> anyhow::Result<()> {
+        if self.target()?.has_clock() {
+            self.advance_clock(elapsed.0).await?;
+        } else {
+            self.wait = Some(elapsed.0.to_std().unwrap_or_default());
+        }
+        Ok(())
+    }
+
+    /// Moves the merchant's clock on the emulator; returns its new "now".
+    pub async fn advance_clock(&self, by: chrono::Duration) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+        let key = self.merchant()?.public_key_id().to_owned();
+        let now = self.target()?.advance_clock(&key, by).await?;
+        let now: Timestamp =
+            serde_json::from_value(serde_json::Value::String(now)).context("the emulator's clock answered no time")?;
+        Ok(now.0)
     }
 
     pub fn session_id(&self) -> anyhow::Result<String> {
@@ -281,11 +322,11 @@ impl ConformanceWorld {
         self.session = Some(session);
     }
 
-    /// Where the buyer ended up, which must be the merchant's page at `path`.
-    pub fn landed_at(&self, path: &str) -> anyhow::Result<Url> {
+    /// Where the buyer ended up, which must be this page of the merchant's.
+    pub fn landed_at(&self, page: MerchantPage) -> anyhow::Result<Url> {
         let landing = self.landing.as_ref().ok_or_else(|| anyhow!("the buyer has not done anything yet"))?;
         let url = landing.merchant_url()?.clone();
-        let expected = self.merchant_url(path)?;
+        let expected = self.merchant_url(page)?;
         if (url.origin(), url.path()) != (expected.origin(), expected.path()) {
             bail!("the buyer returned to {url}, expected the merchant's {expected}");
         }
@@ -293,8 +334,8 @@ impl ConformanceWorld {
     }
 
     /// The session id from the buyer's return URL (`?amazonCheckoutSessionId=…`).
-    pub fn session_id_from_landing(&self, path: &str) -> anyhow::Result<String> {
-        let url = self.landed_at(path)?;
+    pub fn session_id_from_landing(&self, page: MerchantPage) -> anyhow::Result<String> {
+        let url = self.landed_at(page)?;
         url.query_pairs()
             .find(|(k, _)| k == "amazonCheckoutSessionId")
             .map(|(_, v)| v.into_owned())
