@@ -18,6 +18,7 @@ use super::charge_permission::PermissionRecord;
 use super::checkout_session::{BuyerChoice, SessionRecord};
 use super::error::ErrorResponse;
 use super::limits;
+use super::moved::Moved;
 use super::refund::RefundRecord;
 use super::simulation::{self, buyer_by_id, Simulation};
 use super::store::{json_of, Object, Tx};
@@ -52,13 +53,14 @@ pub fn settle(tx: &mut Tx<'_>, now: DateTime<Utc>) {
         }
         tx.put_charge(charge);
     }
-    let permissions: Vec<PermissionRecord> = tx.permissions().into_iter().cloned().collect();
-    for permission in permissions {
-        let next = permission.settle(now).then(|p| p.close_if_fully_captured(&tx.charges_of(&p.id), now));
-        if !next.events.is_empty() {
-            tx.put_permission(next);
-        }
-    }
+    // Only the permissions that change are cloned (settle runs before every request).
+    let permissions: Vec<_> = tx
+        .permissions()
+        .into_iter()
+        .map(|p| p.settle(now).then(|p| p.close_if_fully_captured(&tx.charges_of(&p.id), now)))
+        .filter(|m| !m.events.is_empty())
+        .collect();
+    permissions.into_iter().for_each(|m| tx.put_permission(m));
     tx.events_mut().sort_by_key(|e| e.at);
 }
 
@@ -90,7 +92,7 @@ pub fn execute(
         UpdateCheckoutSession => {
             let request: UpdateCheckoutSessionRequest = parse_body(body)?;
             let next = tx.session(id)?.update(request, now)?;
-            tx.put_session(super::moved::Moved::unchanged(next));
+            tx.put_session(Moved::unchanged(next));
             ok(Object::Session(id.to_owned()))
         }
         CompleteCheckoutSession => {
@@ -126,7 +128,7 @@ pub fn execute(
         UpdateChargePermission => {
             let request: UpdateChargePermissionRequest = parse_body(body)?;
             let next = tx.permission(id)?.update(request.merchant_metadata, request.recurring_metadata, now)?;
-            tx.put_permission(super::moved::Moved::unchanged(next));
+            tx.put_permission(Moved::unchanged(next));
             ok(Object::Permission(id.to_owned()))
         }
         CloseChargePermission => {

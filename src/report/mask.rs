@@ -42,6 +42,19 @@ pub fn scrub(value: &mut Value) {
     }
 }
 
+/// A recorded `authorization` header (already without its signature) with its `PublicKeyId`
+/// masked like every id in the report.
+pub fn authorization(value: &str) -> String {
+    value
+        .split(", ")
+        .map(|part| match part.split_once("PublicKeyId=") {
+            Some((before, id)) => format!("{before}PublicKeyId={}", crate::config::mask(id)),
+            None => part.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `山田 太郎` → `山***`: the first character stays, so a reader can tell fields apart; the
 /// rest is a fixed `***`, so not even the length is disclosed.
 pub fn text(s: &str) -> String {
@@ -59,6 +72,13 @@ pub fn email(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_key_id_in_an_authorization_header_is_masked() {
+        let shown =
+            authorization("AMZN-PAY-RSASSA-PSS-V2 PublicKeyId=SANDBOX-AFVX7ULWSGBZ5535PCUQOY7B, SignedHeaders=a;b");
+        assert_eq!(shown, "AMZN-PAY-RSASSA-PSS-V2 PublicKeyId=SANDBOX-AF…OY7B, SignedHeaders=a;b");
+    }
     use serde_json::json;
 
     #[test]

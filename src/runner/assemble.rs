@@ -16,21 +16,14 @@ fn millis(from: SystemTime, to: Option<SystemTime>) -> u64 {
     to.and_then(|t| t.duration_since(from).ok()).unwrap_or(Duration::ZERO).as_millis() as u64
 }
 
-/// An exchange as the report shows it: buyer data masked in both bodies.
-/// The merchant's key id in `authorization` is masked as the report header masks it.
+/// An exchange as the report shows it: buyer data masked in both bodies, the key id in
+/// `authorization` masked as the report's header masks it.
 pub fn exchange(mut exchange: Exchange) -> Exchange {
     for body in [&mut exchange.request, &mut exchange.response].into_iter().flatten() {
         mask::scrub(body);
     }
     if let Some(auth) = exchange.request_headers.get_mut("authorization") {
-        *auth = auth
-            .split(", ")
-            .map(|part| match part.split_once("PublicKeyId=") {
-                Some((before, id)) => format!("{before}PublicKeyId={}", crate::config::mask(id)),
-                None => part.to_owned(),
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+        *auth = mask::authorization(auth);
     }
     exchange
 }
